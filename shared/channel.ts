@@ -1,0 +1,179 @@
+/**
+ * The peer connection carries one ordered, reliable data channel. Each message
+ * is binary and starts with a kind byte:
+ *
+ *   0x01 control  | utf-8 JSON, parsed against `ControlMessage`
+ *   0x02 rect     | a fragment of an encoded screen rectangle (see RECT_HEADER_BYTES)
+ *
+ * No message exceeds LIMITS.channelMessageBytes: an encoded rectangle larger
+ * than that travels as several fragments, in order, each repeating the header
+ * with its byte offset.
+ */
+import { z } from 'zod';
+import { ERROR_CODES } from './errors.js';
+import { LIMITS } from './limits.js';
+
+export const KIND_CONTROL = 0x01;
+export const KIND_RECT = 0x02;
+
+// ---------- control messages ----------
+
+const coord = z.number().int().min(0).max(65535);
+
+export const ControlMessage = z.discriminatedUnion('t', [
+  // console -> agent
+  z.object({ t: z.literal('ack'), frame: z.number().int().min(0) }),
+  z.object({ t: z.literal('pointer'), x: coord, y: coord }),
+  z.object({ t: z.literal('button'), button: z.number().int().min(1).max(9), down: z.boolean() }),
+  z.object({ t: z.literal('wheel'), dx: z.number().int().min(-100).max(100), dy: z.number().int().min(-100).max(100) }),
+  z.object({ t: z.literal('key'), keysym: z.number().int().min(0).max(0x1ffffff), down: z.boolean() }),
+  /** Release every key and button the console pressed (sent on focus loss). */
+  z.object({ t: z.literal('release-all') }),
+  z.object({ t: z.literal('refresh') }),
+  // agent -> console
+  z.object({ t: z.literal('screen'), width: z.number().int().positive(), height: z.number().int().positive() }),
+  z.object({ t: z.literal('consent'), view: z.boolean(), control: z.boolean() }),
+  z.object({ t: z.literal('error'), code: z.enum(ERROR_CODES), message: z.string() }),
+]);
+export type ControlMessage = z.infer<typeof ControlMessage>;
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+export function encodeControl(msg: ControlMessage): Uint8Array {
+  const json = encoder.encode(JSON.stringify(msg));
+  const out = new Uint8Array(json.length + 1);
+  out[0] = KIND_CONTROL;
+  out.set(json, 1);
+  return out;
+}
+
+// ---------- screen rectangles ----------
+
+export const Encoding = { png: 1, jpeg: 2, solid: 3 } as const;
+export type EncodingName = keyof typeof Encoding;
+const ENCODING_BY_ID = new Map<number, EncodingName>(Object.entries(Encoding).map(([k, v]) => [v, k as EncodingName]));
+
+export const FLAG_END_OF_FRAME = 0x01;
+
+/**
+ * kind u8 | encoding u8 | flags u8 | reserved u8 | frame u32 |
+ * x u16 | y u16 | w u16 | h u16 | total u32 | offset u32   (little-endian)
+ */
+export const RECT_HEADER_BYTES = 24;
+export const MAX_FRAGMENT_PAYLOAD = LIMITS.channelMessageBytes - RECT_HEADER_BYTES;
+
+export interface RectHeader {
+  encoding: EncodingName;
+  endOfFrame: boolean;
+  frame: number;
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  /** Size of the whole encoded rectangle. */
+  total: number;
+  /** Where this fragment's bytes start within it. */
+  offset: number;
+}
+
+export interface RectFragment extends RectHeader {
+  payload: Uint8Array;
+}
+
+/** Splits one encoded rectangle into channel messages of at most LIMITS.channelMessageBytes. */
+export function encodeRect(
+  rect: Omit<RectHeader, 'total' | 'offset' | 'endOfFrame'>,
+  data: Uint8Array,
+  endOfFrame: boolean,
+): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  let offset = 0;
+  do {
+    const n = Math.min(MAX_FRAGMENT_PAYLOAD, data.length - offset);
+    const last = offset + n >= data.length;
+    const msg = new Uint8Array(RECT_HEADER_BYTES + n);
+    const v = new DataView(msg.buffer);
+    v.setUint8(0, KIND_RECT);
+    v.setUint8(1, Encoding[rect.encoding]);
+    v.setUint8(2, last && endOfFrame ? FLAG_END_OF_FRAME : 0);
+    v.setUint32(4, rect.frame, true);
+    v.setUint16(8, rect.x, true);
+    v.setUint16(10, rect.y, true);
+    v.setUint16(12, rect.w, true);
+    v.setUint16(14, rect.h, true);
+    v.setUint32(16, data.length, true);
+    v.setUint32(20, offset, true);
+    msg.set(data.subarray(offset, offset + n), RECT_HEADER_BYTES);
+    out.push(msg);
+    offset += n;
+  } while (offset < data.length);
+  return out;
+}
+
+export type ChannelMessage =
+  | { kind: 'control'; msg: ControlMessage }
+  | { kind: 'rect'; fragment: RectFragment }
+  | { kind: 'invalid'; reason: string };
+
+/** Parses one data-channel message. Never throws: bad input is reported as `invalid`. */
+export function decodeChannelMessage(buf: Uint8Array): ChannelMessage {
+  if (buf.length === 0) return { kind: 'invalid', reason: 'empty message' };
+  if (buf.length > LIMITS.channelMessageBytes) return { kind: 'invalid', reason: 'message too large' };
+  if (buf[0] === KIND_CONTROL) {
+    let json: unknown;
+    try {
+      json = JSON.parse(decoder.decode(buf.subarray(1)));
+    } catch {
+      return { kind: 'invalid', reason: 'control message is not JSON' };
+    }
+    const parsed = ControlMessage.safeParse(json);
+    return parsed.success ? { kind: 'control', msg: parsed.data } : { kind: 'invalid', reason: 'control message does not match the schema' };
+  }
+  if (buf[0] === KIND_RECT) {
+    if (buf.length < RECT_HEADER_BYTES) return { kind: 'invalid', reason: 'rect header truncated' };
+    const v = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    const encoding = ENCODING_BY_ID.get(v.getUint8(1));
+    if (!encoding) return { kind: 'invalid', reason: 'unknown rect encoding' };
+    const fragment: RectFragment = {
+      encoding,
+      endOfFrame: (v.getUint8(2) & FLAG_END_OF_FRAME) !== 0,
+      frame: v.getUint32(4, true),
+      x: v.getUint16(8, true),
+      y: v.getUint16(10, true),
+      w: v.getUint16(12, true),
+      h: v.getUint16(14, true),
+      total: v.getUint32(16, true),
+      offset: v.getUint32(20, true),
+      payload: buf.subarray(RECT_HEADER_BYTES),
+    };
+    if (fragment.w === 0 || fragment.h === 0) return { kind: 'invalid', reason: 'empty rect' };
+    if (fragment.offset + fragment.payload.length > fragment.total) return { kind: 'invalid', reason: 'fragment overruns its rect' };
+    return { kind: 'rect', fragment };
+  }
+  return { kind: 'invalid', reason: `unknown message kind ${buf[0]}` };
+}
+
+/**
+ * Reassembles fragments into whole rectangles. Fragments arrive in order on a
+ * reliable channel, so one rectangle is in progress at a time.
+ */
+export class RectAssembler {
+  private current: { header: RectHeader; data: Uint8Array; received: number } | null = null;
+
+  /** Returns the completed rectangle, or null while more fragments are due. */
+  push(f: RectFragment): { header: RectHeader; data: Uint8Array } | null {
+    if (f.offset === 0) {
+      this.current = { header: f, data: new Uint8Array(f.total), received: 0 };
+    } else if (!this.current || this.current.received !== f.offset || this.current.header.total !== f.total) {
+      this.current = null;
+      throw new Error('rect fragment out of order');
+    }
+    const cur = this.current;
+    cur.data.set(f.payload, f.offset);
+    cur.received += f.payload.length;
+    if (cur.received < f.total) return null;
+    this.current = null;
+    return { header: { ...cur.header, endOfFrame: f.endOfFrame }, data: cur.data };
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * The contract between the console renderer and the console core (the
+ * Electron main process, or the web host for a browser console). One entry
+ * per channel: adding a channel is one edit here plus a handler in the core.
+ * The Electron adapter, the web host and the renderer bridge are all generic
+ * over this object; every payload is parsed with its schema on arrival.
+ *
+ * Channel names are `domain:verb`; events are in the past tense.
+ */
+import { z } from 'zod';
+import { ERROR_CODES } from './errors.js';
+import { ChatMessage, CodeResponse, IceServer, QueueItem, SessionState, SignalData, Technician } from './protocol.js';
+import { LIMITS } from './limits.js';
+import { LifelineError, toWireError, type WireError } from './errors.js';
+
+const requestId = z.string().min(1).max(64);
+
+export const CONSOLE_REQUESTS = {
+  'auth:login': {
+    request: z.object({ username: z.string().min(1).max(100), password: z.string().min(1).max(1000) }),
+    response: z.object({ technician: Technician }),
+  },
+  'auth:logout': { request: z.object({}), response: z.object({}) },
+  /** Who is signed in, for a renderer that (re)loads. */
+  'auth:status': { request: z.object({}), response: z.object({ technician: Technician.nullable() }) },
+  'code:create': { request: z.object({}), response: CodeResponse },
+  'queue:accept': { request: z.object({ requestId }), response: z.object({}) },
+  'session:end': { request: z.object({ requestId }), response: z.object({}) },
+  'chat:send': {
+    request: z.object({ requestId, text: z.string().trim().min(1).max(LIMITS.chatTextChars) }),
+    response: z.object({}),
+  },
+  'signal:send': { request: z.object({ requestId, data: SignalData }), response: z.object({}) },
+  'config:get': { request: z.object({}), response: z.object({ iceServers: z.array(IceServer) }) },
+} as const;
+
+export const CONSOLE_EVENTS = {
+  'connection:changed': z.object({ state: z.enum(['signed-out', 'connecting', 'online', 'offline']) }),
+  'queue:changed': z.object({ items: z.array(QueueItem) }),
+  'session:changed': z.object({ state: SessionState }),
+  'chat:history-loaded': z.object({ requestId, messages: z.array(ChatMessage) }),
+  'chat:received': z.object({ message: ChatMessage }),
+  'signal:received': z.object({ requestId, data: SignalData }),
+  'error:raised': z.object({ code: z.enum(ERROR_CODES), message: z.string() }),
+} as const;
+
+export type ConsoleRequests = typeof CONSOLE_REQUESTS;
+export type ConsoleEvents = typeof CONSOLE_EVENTS;
+export type RequestChannel = keyof ConsoleRequests;
+export type EventName = keyof ConsoleEvents;
+export type RequestOf<C extends RequestChannel> = z.infer<ConsoleRequests[C]['request']>;
+export type ResponseOf<C extends RequestChannel> = z.infer<ConsoleRequests[C]['response']>;
+export type EventOf<E extends EventName> = z.infer<ConsoleEvents[E]>;
+
+export type Disposer = () => void;
+
+/** What the renderer sees: `window.lifeline` in Electron, a WebSocket bridge in a browser. */
+export interface ConsoleApi {
+  invoke<C extends RequestChannel>(channel: C, payload: RequestOf<C>): Promise<ResponseOf<C>>;
+  on<E extends EventName>(event: E, listener: (payload: EventOf<E>) => void): Disposer;
+}
+
+/** What the core implements: one handler per request channel. */
+export type ConsoleHandlers = { [C in RequestChannel]: (payload: RequestOf<C>) => Promise<ResponseOf<C>> };
+
+/** Core -> renderer event sink. */
+export type EmitEvent = <E extends EventName>(event: E, payload: EventOf<E>) => void;
+
+export function isRequestChannel(name: string): name is RequestChannel {
+  return Object.prototype.hasOwnProperty.call(CONSOLE_REQUESTS, name);
+}
+
+export function isEventName(name: string): name is EventName {
+  return Object.prototype.hasOwnProperty.call(CONSOLE_EVENTS, name);
+}
+
+/** Web-host bridge frames (renderer <-> web host over one WebSocket). */
+export const BridgeToHost = z.object({
+  kind: z.literal('invoke'),
+  id: z.number().int(),
+  channel: z.string().max(64),
+  payload: z.unknown(),
+});
+export const BridgeToRenderer = z.union([
+  z.object({ kind: z.literal('result'), id: z.number().int(), ok: z.literal(true), value: z.unknown() }),
+  z.object({
+    kind: z.literal('result'), id: z.number().int(), ok: z.literal(false),
+    error: z.object({ code: z.enum(ERROR_CODES), message: z.string() }),
+  }),
+  z.object({ kind: z.literal('event'), event: z.string(), payload: z.unknown() }),
+]);
+
+export type DispatchResult = { ok: true; value: unknown } | { ok: false; error: WireError };
+
+/**
+ * The one place a renderer request is checked before it reaches the core:
+ * the channel must be in the contract and the payload must match its schema.
+ * Used by the Electron adapter and the web host alike. Never throws.
+ */
+export async function dispatchRequest(handlers: ConsoleHandlers, channel: string, payload: unknown): Promise<DispatchResult> {
+  try {
+    if (!isRequestChannel(channel)) throw new LifelineError('ERR_UNKNOWN_TYPE', `Unknown console channel "${channel}".`);
+    const parsed = CONSOLE_REQUESTS[channel].request.safeParse(payload ?? {});
+    if (!parsed.success) throw new LifelineError('ERR_BAD_MESSAGE', `Invalid payload for "${channel}".`);
+    const handler = handlers[channel] as (p: unknown) => Promise<unknown>;
+    return { ok: true, value: await handler(parsed.data) };
+  } catch (e) {
+    return { ok: false, error: toWireError(e) };
+  }
+}

@@ -1,0 +1,186 @@
+/**
+ * The server's one WebSocket endpoint (`/ws`) speaks this protocol with three
+ * kinds of peers: technician consoles, agents, and the user's portal page.
+ * Every message is a JSON object with a `type`; the server parses every
+ * incoming message with these schemas in one place before using it.
+ */
+import { z } from 'zod';
+import { ERROR_CODES } from './errors.js';
+import { LIMITS } from './limits.js';
+
+// ---------- shared pieces ----------
+
+export const IceServer = z.object({
+  urls: z.union([z.string(), z.array(z.string())]),
+  username: z.string().optional(),
+  credential: z.string().optional(),
+});
+export type IceServer = z.infer<typeof IceServer>;
+
+/** simple-peer signalling data: opaque to the server, but bounded and object-shaped. */
+export const SignalData = z
+  .record(z.string(), z.unknown())
+  .refine((v) => JSON.stringify(v).length <= LIMITS.signalBytes, { message: 'signal too large' });
+export type SignalData = z.infer<typeof SignalData>;
+
+export const Consent = z.object({ view: z.boolean(), control: z.boolean() });
+export type Consent = z.infer<typeof Consent>;
+
+export const AgentInfo = z.object({
+  hostname: z.string().max(255),
+  os: z.string().max(255),
+  user: z.string().max(255),
+  screen: z.object({ width: z.number().int().positive(), height: z.number().int().positive() }).optional(),
+});
+export type AgentInfo = z.infer<typeof AgentInfo>;
+
+export const ChatMessage = z.object({
+  id: z.number().int(),
+  requestId: z.string(),
+  from: z.enum(['technician', 'user', 'system']),
+  author: z.string(),
+  text: z.string(),
+  at: z.number(),
+});
+export type ChatMessage = z.infer<typeof ChatMessage>;
+
+export const RequestStatus = z.enum(['waiting', 'active', 'ended']);
+export type RequestStatus = z.infer<typeof RequestStatus>;
+
+export const QueueItem = z.object({
+  requestId: z.string(),
+  customerName: z.string(),
+  createdAt: z.number(),
+  status: RequestStatus,
+  agentOnline: z.boolean(),
+  portalOnline: z.boolean(),
+  agent: AgentInfo.nullable(),
+});
+export type QueueItem = z.infer<typeof QueueItem>;
+
+/** What every participant knows about a live request/session. */
+export const SessionState = z.object({
+  requestId: z.string(),
+  status: RequestStatus,
+  customerName: z.string(),
+  technician: z.object({ id: z.number().int(), displayName: z.string() }).nullable(),
+  agentOnline: z.boolean(),
+  portalOnline: z.boolean(),
+  consoleOnline: z.boolean(),
+  consent: Consent,
+  agent: AgentInfo.nullable(),
+  endedReason: z.string().nullable(),
+});
+export type SessionState = z.infer<typeof SessionState>;
+
+export const Technician = z.object({
+  id: z.number().int(),
+  username: z.string(),
+  displayName: z.string(),
+  role: z.enum(['admin', 'technician']),
+});
+export type Technician = z.infer<typeof Technician>;
+
+const chatText = z.string().trim().min(1).max(LIMITS.chatTextChars);
+
+// ---------- client -> server ----------
+
+export const Hello = z.discriminatedUnion('role', [
+  z.object({ type: z.literal('hello'), role: z.literal('console'), token: z.string().min(1).max(200) }),
+  z.object({
+    type: z.literal('hello'),
+    role: z.literal('agent'),
+    /** First contact uses the session code; reconnects use the key returned in `welcome`. */
+    code: z.string().max(40).optional(),
+    resumeKey: z.string().max(200).optional(),
+    info: AgentInfo,
+  }),
+  z.object({ type: z.literal('hello'), role: z.literal('portal'), resumeKey: z.string().min(1).max(200) }),
+]);
+export type Hello = z.infer<typeof Hello>;
+
+export const ConsoleToServer = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('queue:accept'), requestId: z.string().max(64) }),
+  z.object({ type: z.literal('session:end'), requestId: z.string().max(64) }),
+  z.object({ type: z.literal('chat:send'), requestId: z.string().max(64), text: chatText }),
+  z.object({ type: z.literal('signal'), requestId: z.string().max(64), data: SignalData }),
+]);
+export type ConsoleToServer = z.infer<typeof ConsoleToServer>;
+
+export const AgentToServer = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('signal'), data: SignalData }),
+]);
+export type AgentToServer = z.infer<typeof AgentToServer>;
+
+export const PortalToServer = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('chat:send'), text: chatText }),
+  z.object({ type: z.literal('consent:set'), consent: Consent }),
+  z.object({ type: z.literal('session:end') }),
+]);
+export type PortalToServer = z.infer<typeof PortalToServer>;
+
+// ---------- server -> client ----------
+
+export const ErrorMessage = z.object({
+  type: z.literal('error'),
+  code: z.enum(ERROR_CODES),
+  message: z.string(),
+  /** The `type` of the message that caused it, when known. */
+  cause: z.string().optional(),
+});
+export type ErrorMessage = z.infer<typeof ErrorMessage>;
+
+export const ServerToConsole = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('welcome'), technician: Technician, iceServers: z.array(IceServer) }),
+  z.object({ type: z.literal('queue:snapshot'), items: z.array(QueueItem) }),
+  z.object({ type: z.literal('session:state'), state: SessionState }),
+  z.object({ type: z.literal('chat:history'), requestId: z.string(), messages: z.array(ChatMessage) }),
+  z.object({ type: z.literal('chat:message'), message: ChatMessage }),
+  z.object({ type: z.literal('signal'), requestId: z.string(), data: SignalData }),
+  ErrorMessage,
+]);
+export type ServerToConsole = z.infer<typeof ServerToConsole>;
+
+export const ServerToAgent = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('welcome'), requestId: z.string(), resumeKey: z.string(), iceServers: z.array(IceServer) }),
+  z.object({ type: z.literal('session:state'), state: SessionState }),
+  z.object({ type: z.literal('signal'), data: SignalData }),
+  ErrorMessage,
+]);
+export type ServerToAgent = z.infer<typeof ServerToAgent>;
+
+export const ServerToPortal = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('welcome'), requestId: z.string() }),
+  z.object({ type: z.literal('session:state'), state: SessionState }),
+  z.object({ type: z.literal('chat:history'), requestId: z.string(), messages: z.array(ChatMessage) }),
+  z.object({ type: z.literal('chat:message'), message: ChatMessage }),
+  ErrorMessage,
+]);
+export type ServerToPortal = z.infer<typeof ServerToPortal>;
+
+// ---------- REST ----------
+
+export const LoginRequest = z.object({
+  username: z.string().min(1).max(100),
+  password: z.string().min(1).max(1000),
+});
+export const LoginResponse = z.object({ token: z.string(), technician: Technician, expiresAt: z.number() });
+export type LoginResponse = z.infer<typeof LoginResponse>;
+
+export const CodeResponse = z.object({ code: z.string(), expiresAt: z.number() });
+export type CodeResponse = z.infer<typeof CodeResponse>;
+
+export const PortalJoinRequest = z.object({
+  code: z.string().min(1).max(40),
+  name: z.string().trim().min(1).max(LIMITS.displayNameChars).optional(),
+});
+export const PortalJoinResponse = z.object({
+  requestId: z.string(),
+  resumeKey: z.string(),
+  technician: z.object({ displayName: z.string() }),
+  /** The command the user runs to start the client. */
+  agentCommand: z.string(),
+});
+export type PortalJoinResponse = z.infer<typeof PortalJoinResponse>;
+
+export const ApiError = z.object({ error: z.object({ code: z.enum(ERROR_CODES), message: z.string() }) });
