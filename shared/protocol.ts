@@ -41,6 +41,8 @@ export const ChatMessage = z.object({
   author: z.string(),
   text: z.string(),
   at: z.number(),
+  /** The sender's own id for the message, so it can match its pending copy. */
+  clientId: z.string().nullable(),
 });
 export type ChatMessage = z.infer<typeof ChatMessage>;
 
@@ -82,6 +84,8 @@ export const Technician = z.object({
 export type Technician = z.infer<typeof Technician>;
 
 const chatText = z.string().trim().min(1).max(LIMITS.chatTextChars);
+/** Sender-chosen message id: a message re-sent after a reconnect is stored once. */
+const clientId = z.string().min(1).max(64).optional();
 
 // ---------- client -> server ----------
 
@@ -102,7 +106,7 @@ export type Hello = z.infer<typeof Hello>;
 export const ConsoleToServer = z.discriminatedUnion('type', [
   z.object({ type: z.literal('queue:accept'), requestId: z.string().max(64) }),
   z.object({ type: z.literal('session:end'), requestId: z.string().max(64) }),
-  z.object({ type: z.literal('chat:send'), requestId: z.string().max(64), text: chatText }),
+  z.object({ type: z.literal('chat:send'), requestId: z.string().max(64), text: chatText, clientId }),
   z.object({ type: z.literal('signal'), requestId: z.string().max(64), data: SignalData }),
 ]);
 export type ConsoleToServer = z.infer<typeof ConsoleToServer>;
@@ -113,7 +117,7 @@ export const AgentToServer = z.discriminatedUnion('type', [
 export type AgentToServer = z.infer<typeof AgentToServer>;
 
 export const PortalToServer = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('chat:send'), text: chatText }),
+  z.object({ type: z.literal('chat:send'), text: chatText, clientId }),
   z.object({ type: z.literal('consent:set'), consent: Consent }),
   z.object({ type: z.literal('session:end') }),
 ]);

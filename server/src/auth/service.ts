@@ -1,0 +1,79 @@
+/** Technician accounts, argon2id password hashes, and opaque expiring console tokens. */
+import { hash, verify } from '@node-rs/argon2';
+import { LifelineError } from '../../../shared/errors.js';
+import type { Technician } from '../../../shared/protocol.js';
+import type { Db } from '../db/index.js';
+import { randomSecret, sha256 } from '../crypto.js';
+
+// @node-rs/argon2's Algorithm is a const enum, which isolatedModules cannot inline.
+const ARGON2ID = 2;
+const ARGON2_OPTIONS = { algorithm: ARGON2ID, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
+export const TOKEN_TTL_MS = 12 * 60 * 60 * 1000;
+
+let dummyHash: Promise<string> | undefined;
+
+type Row = { id: number; username: string; display_name: string; role: 'admin' | 'technician' };
+const toTechnician = (r: Row): Technician => ({ id: r.id, username: r.username, displayName: r.display_name, role: r.role });
+
+export class AuthService {
+  constructor(private readonly db: Db) {}
+
+  async createTechnician(input: { username: string; displayName: string; password: string; role: 'admin' | 'technician' }): Promise<Technician> {
+    if (!/^[a-z0-9._-]{2,64}$/i.test(input.username)) throw new Error('A user name is 2-64 letters, digits, dots, dashes or underscores.');
+    if (input.password.length < 10) throw new Error('A password needs at least 10 characters.');
+    const existing = await this.db.selectFrom('technicians').select('id').where('username', '=', input.username).executeTakeFirst();
+    if (existing) throw new Error(`A technician named "${input.username}" already exists.`);
+    const row = await this.db
+      .insertInto('technicians')
+      .values({
+        username: input.username,
+        display_name: input.displayName,
+        password_hash: await hash(input.password, ARGON2_OPTIONS),
+        role: input.role,
+        created_at: Date.now(),
+      })
+      .returning(['id', 'username', 'display_name', 'role'])
+      .executeTakeFirstOrThrow();
+    return toTechnician(row);
+  }
+
+  async countTechnicians(): Promise<number> {
+    const r = await this.db.selectFrom('technicians').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+
+  async login(username: string, password: string): Promise<{ token: string; technician: Technician; expiresAt: number }> {
+    const row = await this.db.selectFrom('technicians').selectAll().where('username', '=', username).executeTakeFirst();
+    // Verify against a real hash even for unknown users so timing does not reveal which names exist.
+    dummyHash ??= hash(randomSecret(), ARGON2_OPTIONS);
+    const ok = await verify(row?.password_hash ?? (await dummyHash), password).catch(() => false);
+    if (!row || !ok) throw new LifelineError('ERR_LOGIN_FAILED');
+    const token = randomSecret();
+    const now = Date.now();
+    const expiresAt = now + TOKEN_TTL_MS;
+    await this.db.insertInto('auth_tokens').values({ token_hash: sha256(token), technician_id: row.id, created_at: now, expires_at: expiresAt }).execute();
+    await this.db.deleteFrom('auth_tokens').where('expires_at', '<', now).execute();
+    return { token, technician: toTechnician(row), expiresAt };
+  }
+
+  async logout(token: string): Promise<void> {
+    await this.db.deleteFrom('auth_tokens').where('token_hash', '=', sha256(token)).execute();
+  }
+
+  /** The technician a console token belongs to; ERR_NOT_AUTHENTICATED when unknown or expired. */
+  async authenticate(token: string): Promise<Technician> {
+    const row = await this.db
+      .selectFrom('auth_tokens')
+      .innerJoin('technicians', 'technicians.id', 'auth_tokens.technician_id')
+      .select(['technicians.id', 'technicians.username', 'technicians.display_name', 'technicians.role', 'auth_tokens.expires_at'])
+      .where('auth_tokens.token_hash', '=', sha256(token))
+      .executeTakeFirst();
+    if (!row || row.expires_at < Date.now()) throw new LifelineError('ERR_NOT_AUTHENTICATED');
+    return toTechnician(row);
+  }
+
+  async getTechnician(id: number): Promise<Technician | null> {
+    const row = await this.db.selectFrom('technicians').select(['id', 'username', 'display_name', 'role']).where('id', '=', id).executeTakeFirst();
+    return row ? toTechnician(row) : null;
+  }
+}

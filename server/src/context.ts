@@ -1,0 +1,24 @@
+import type { IceServer } from '../../shared/protocol.js';
+import type { AuditService } from './audit/service.js';
+import type { AuthService } from './auth/service.js';
+import type { ChatService } from './chat/service.js';
+import type { CodeService } from './codes/service.js';
+import type { Db } from './db/index.js';
+import type { QueueService } from './queue/service.js';
+import type { FailureLimiter } from './rate-limit.js';
+import type { Hub } from './sessions/hub.js';
+
+/** The server's services, built once in server.ts and handed to the transports. */
+export interface ServerContext {
+  db: Db;
+  auth: AuthService;
+  codes: CodeService;
+  queue: QueueService;
+  chat: ChatService;
+  audit: AuditService;
+  hub: Hub;
+  codeFailures: FailureLimiter;
+  iceServers: IceServer[];
+  /** The URL users and agents reach this server at (shown in the portal's instructions). */
+  publicUrl: string | null;
+}

@@ -1,0 +1,76 @@
+/** Table types for Kysely. Domain code talks to the database only through these. */
+import type { Generated, Kysely } from 'kysely';
+
+export interface TechniciansTable {
+  id: Generated<number>;
+  username: string;
+  display_name: string;
+  password_hash: string;
+  role: 'admin' | 'technician';
+  created_at: number;
+}
+
+export interface AuthTokensTable {
+  token_hash: string;
+  technician_id: number;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface SessionCodesTable {
+  code_hash: string;
+  technician_id: number;
+  created_at: number;
+  expires_at: number;
+  request_id: string | null;
+}
+
+export interface RequestsTable {
+  id: string;
+  /** The technician whose queue the request is in. */
+  technician_id: number;
+  code_hash: string | null;
+  customer_name: string;
+  status: 'waiting' | 'active' | 'ended';
+  created_at: number;
+  accepted_by: number | null;
+  accepted_at: number | null;
+  ended_at: number | null;
+  ended_reason: string | null;
+  portal_key_hash: string | null;
+  agent_key_hash: string | null;
+  /** AgentInfo as JSON. */
+  agent_info: string | null;
+  consent_view: number;
+  consent_control: number;
+}
+
+export interface ChatMessagesTable {
+  id: Generated<number>;
+  request_id: string;
+  sender: 'technician' | 'user' | 'system';
+  author: string;
+  text: string;
+  created_at: number;
+  /** Sender-chosen id so a message re-sent after a reconnect is stored once. */
+  client_id: string | null;
+}
+
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: number;
+  actor: string;
+  action: string;
+  detail: string;
+}
+
+export interface Database {
+  technicians: TechniciansTable;
+  auth_tokens: AuthTokensTable;
+  session_codes: SessionCodesTable;
+  requests: RequestsTable;
+  chat_messages: ChatMessagesTable;
+  audit_log: AuditLogTable;
+}
+
+export type Db = Kysely<Database>;

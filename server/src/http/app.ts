@@ -1,0 +1,117 @@
+/**
+ * REST API and the user portal's static files, on the same port as the
+ * WebSocket endpoint (one port through every firewall).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { z } from 'zod';
+import { LifelineError, toWireError } from '../../../shared/errors.js';
+import { LoginRequest, PortalJoinRequest, type CodeResponse, type LoginResponse, type PortalJoinResponse } from '../../../shared/protocol.js';
+import type { ServerContext } from '../context.js';
+import { log } from '../log.js';
+import { claimWithLimit } from '../ws/handlers.js';
+import { clientAddress } from '../ws/router.js';
+
+const PORTAL_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../portal');
+const MAX_BODY_BYTES = 16 * 1024;
+
+const STATIC: Record<string, { file: string; type: string }> = {
+  '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
+  '/portal.js': { file: 'portal.js', type: 'text/javascript; charset=utf-8' },
+  '/portal.css': { file: 'portal.css', type: 'text/css; charset=utf-8' },
+};
+
+const SECURITY_HEADERS = {
+  'content-security-policy':
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'cache-control': 'no-store',
+};
+
+export function createHttpHandler(ctx: ServerContext) {
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'http://placeholder');
+    try {
+      if (req.method === 'GET' && STATIC[url.pathname]) return serveStatic(res, STATIC[url.pathname]!);
+      if (req.method === 'GET' && url.pathname === '/api/health') return json(res, 200, { ok: true });
+      if (req.method === 'POST' && url.pathname === '/api/login') {
+        const body = await readBody(req, LoginRequest);
+        const r = await ctx.auth.login(body.username, body.password);
+        await ctx.audit.record(r.technician.username, 'auth.login', { ip: clientAddress(req) });
+        return json(res, 200, r satisfies LoginResponse);
+      }
+      if (req.method === 'POST' && url.pathname === '/api/logout') {
+        await ctx.auth.logout(bearer(req));
+        return json(res, 200, {});
+      }
+      if (req.method === 'POST' && url.pathname === '/api/codes') {
+        const tech = await ctx.auth.authenticate(bearer(req));
+        const r = await ctx.codes.create(tech.id);
+        await ctx.audit.record(tech.username, 'code.created', { expiresAt: r.expiresAt });
+        return json(res, 200, r satisfies CodeResponse);
+      }
+      if (req.method === 'POST' && url.pathname === '/api/portal/join') {
+        const body = await readBody(req, PortalJoinRequest);
+        const claim = await claimWithLimit(ctx, clientAddress(req), body.code, 'portal', body.name);
+        const tech = await ctx.auth.getTechnician(claim.technicianId);
+        const server = ctx.publicUrl ?? `http://${req.headers.host ?? 'localhost'}`;
+        await ctx.hub.broadcast(claim.requestId);
+        return json(res, 200, {
+          requestId: claim.requestId,
+          resumeKey: claim.resumeKey,
+          technician: { displayName: tech?.displayName ?? 'your technician' },
+          agentCommand: `npx lifeline-agent --server ${server} --code ${body.code.replace(/\D/g, '')}`,
+        } satisfies PortalJoinResponse);
+      }
+      throw new LifelineError('ERR_NOT_FOUND', 'No such page.');
+    } catch (e) {
+      const wire = toWireError(e);
+      if (wire.code === 'ERR_INTERNAL') log.error('http handler failed', { path: url.pathname, error: e instanceof Error ? e.stack : String(e) });
+      json(res, STATUS[wire.code] ?? 400, { error: wire });
+    }
+  };
+}
+
+const STATUS: Partial<Record<string, number>> = {
+  ERR_NOT_AUTHENTICATED: 401, ERR_LOGIN_FAILED: 401, ERR_PERMISSION: 403, ERR_NOT_FOUND: 404,
+  ERR_RATE_LIMITED: 429, ERR_MESSAGE_TOO_LARGE: 413, ERR_INTERNAL: 500,
+};
+
+function bearer(req: IncomingMessage): string {
+  const h = req.headers.authorization ?? '';
+  if (!h.startsWith('Bearer ')) throw new LifelineError('ERR_NOT_AUTHENTICATED');
+  return h.slice(7);
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { ...SECURITY_HEADERS, 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+function serveStatic(res: ServerResponse, entry: { file: string; type: string }): void {
+  const body = fs.readFileSync(path.join(PORTAL_DIR, entry.file));
+  res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': entry.type });
+  res.end(body);
+}
+
+async function readBody<S extends z.ZodType>(req: IncomingMessage, schema: S): Promise<z.infer<S>> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new LifelineError('ERR_MESSAGE_TOO_LARGE');
+    chunks.push(chunk as Buffer);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    throw new LifelineError('ERR_BAD_MESSAGE', 'The request body is not valid JSON.');
+  }
+  const parsed = schema.safeParse(data);
+  if (!parsed.success) throw new LifelineError('ERR_BAD_MESSAGE', 'The request body is malformed.');
+  return parsed.data;
+}

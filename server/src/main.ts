@@ -1,0 +1,45 @@
+/**
+ * `lifeline-server`: runs the support server.
+ *   --port 8443 --host 0.0.0.0 --data ./data --tls-cert cert.pem --tls-key key.pem
+ *   --public-url https://support.example.com --ice '[{"urls":"stun:..."}]'
+ */
+import { parseArgs } from 'node:util';
+import { IceServer } from '../../shared/protocol.js';
+import { log } from './log.js';
+import { startServer } from './server.js';
+
+const { values } = parseArgs({
+  options: {
+    port: { type: 'string', default: process.env.LIFELINE_PORT ?? '8080' },
+    host: { type: 'string', default: process.env.LIFELINE_HOST ?? '127.0.0.1' },
+    data: { type: 'string', default: process.env.LIFELINE_DATA ?? 'data' },
+    'tls-cert': { type: 'string' },
+    'tls-key': { type: 'string' },
+    'public-url': { type: 'string' },
+    ice: { type: 'string', default: process.env.LIFELINE_ICE_SERVERS ?? '[]' },
+  },
+});
+
+try {
+  const iceServers = IceServer.array().parse(JSON.parse(values.ice));
+  const tls = values['tls-cert'] && values['tls-key'] ? { certFile: values['tls-cert'], keyFile: values['tls-key'] } : undefined;
+  const server = await startServer({
+    dataDir: values.data,
+    host: values.host,
+    port: Number(values.port),
+    iceServers,
+    ...(tls ? { tls } : {}),
+    ...(values['public-url'] ? { publicUrl: values['public-url'] } : {}),
+    onAdminCreated: (username, password) => {
+      // Printed once, on stdout, on first run only: it is never logged or stored in clear.
+      process.stdout.write(`\nFirst run: created the administrator account.\n  user: ${username}\n  password: ${password}\nKeep it now; it will not be shown again.\n\n`);
+    },
+  });
+  process.stdout.write(`Lifeline support server on ${server.url}\n`);
+  const stop = () => void server.close().then(() => process.exit(0));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+} catch (e) {
+  log.error('the server could not start', { error: e instanceof Error ? e.message : String(e) });
+  process.exit(1);
+}

@@ -1,0 +1,99 @@
+/** Builds and starts the support server: one port for portal, REST and WebSocket. */
+import fs from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer } from 'ws';
+import type { IceServer } from '../../shared/protocol.js';
+import { AuditService } from './audit/service.js';
+import { AuthService } from './auth/service.js';
+import { ChatService } from './chat/service.js';
+import { CodeService } from './codes/service.js';
+import type { ServerContext } from './context.js';
+import { openDatabase } from './db/index.js';
+import { createHttpHandler } from './http/app.js';
+import { log } from './log.js';
+import { QueueService } from './queue/service.js';
+import { FailureLimiter } from './rate-limit.js';
+import { randomSecret } from './crypto.js';
+import { Hub } from './sessions/hub.js';
+import { acceptConnection } from './ws/router.js';
+
+export interface ServerOptions {
+  dataDir: string;
+  host?: string;
+  port?: number;
+  /** PEM files; without them the server speaks plain HTTP, for loopback and tests only. */
+  tls?: { certFile: string; keyFile: string };
+  iceServers?: IceServer[];
+  publicUrl?: string;
+  /** Wrong session codes allowed per address per minute. */
+  codeFailuresPerMinute?: number;
+  /** Called once, on first run, with the generated admin password. */
+  onAdminCreated?: (username: string, password: string) => void;
+}
+
+export interface RunningServer {
+  url: string;
+  ctx: ServerContext;
+  close(): Promise<void>;
+}
+
+export async function startServer(opts: ServerOptions): Promise<RunningServer> {
+  const db = await openDatabase(opts.dataDir);
+  const auth = new AuthService(db);
+  const queue = new QueueService(db);
+  const chat = new ChatService(db);
+  const ctx: ServerContext = {
+    db,
+    auth,
+    queue,
+    chat,
+    codes: new CodeService(db, queue),
+    audit: new AuditService(db),
+    hub: new Hub(queue, chat, auth),
+    codeFailures: new FailureLimiter(opts.codeFailuresPerMinute ?? 10, 60_000),
+    iceServers: opts.iceServers ?? [],
+    publicUrl: opts.publicUrl ?? null,
+  };
+
+  if ((await auth.countTechnicians()) === 0) {
+    const password = randomSecret(12);
+    await auth.createTechnician({ username: 'admin', displayName: 'Administrator', password, role: 'admin' });
+    opts.onAdminCreated?.('admin', password);
+  }
+
+  const handler = createHttpHandler(ctx);
+  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => void handler(req, res);
+  const server = opts.tls
+    ? https.createServer({ cert: fs.readFileSync(opts.tls.certFile), key: fs.readFileSync(opts.tls.keyFile) }, onRequest)
+    : http.createServer(onRequest);
+  // maxPayload is the hard stop for abuse; the router answers anything over the
+  // protocol limit (smaller) with ERR_MESSAGE_TOO_LARGE and keeps the connection.
+  const wss = new WebSocketServer({ server, path: '/ws', maxPayload: 1024 * 1024 });
+  wss.on('connection', (ws, req) => acceptConnection(ctx, ws, req));
+
+  const host = opts.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const scheme = opts.tls ? 'https' : 'http';
+  const url = `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  if (!opts.tls && !['127.0.0.1', '::1', 'localhost'].includes(host)) {
+    log.warn('serving without TLS on a non-loopback address: use --tls-cert/--tls-key in production');
+  }
+  log.info('support server listening', { url });
+
+  return {
+    url,
+    ctx,
+    async close() {
+      for (const c of wss.clients) c.terminate();
+      await new Promise<void>((r) => wss.close(() => r()));
+      await new Promise<void>((r) => server.close(() => r()));
+      await db.destroy();
+    },
+  };
+}

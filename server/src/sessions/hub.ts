@@ -1,0 +1,139 @@
+/**
+ * Who is connected right now, and fan-out of state to them. The database
+ * holds what must survive a restart; the hub holds only live connections.
+ */
+import type { QueueItem, ServerToAgent, ServerToConsole, ServerToPortal, SessionState, Technician } from '../../../shared/protocol.js';
+import type { ChatService } from '../chat/service.js';
+import type { AuthService } from '../auth/service.js';
+import { parseAgentInfo, type QueueService, type RequestRow } from '../queue/service.js';
+
+export interface Peer<Out> {
+  send(msg: Out): void;
+  close(code: number, reason: string): void;
+}
+export type ConsolePeer = Peer<ServerToConsole> & { technician: Technician };
+export type AgentPeer = Peer<ServerToAgent>;
+export type PortalPeer = Peer<ServerToPortal>;
+
+export class Hub {
+  private readonly consoles = new Map<number, Set<ConsolePeer>>();
+  private readonly agents = new Map<string, AgentPeer>();
+  private readonly portals = new Map<string, PortalPeer>();
+  /** The console connection driving each session's peer connection (the last one that signalled). */
+  private readonly driver = new Map<string, ConsolePeer>();
+
+  constructor(private readonly queue: QueueService, private readonly chat: ChatService, private readonly auth: AuthService) {}
+
+  addConsole(c: ConsolePeer): void {
+    let set = this.consoles.get(c.technician.id);
+    if (!set) this.consoles.set(c.technician.id, (set = new Set()));
+    set.add(c);
+  }
+
+  removeConsole(c: ConsolePeer): void {
+    this.consoles.get(c.technician.id)?.delete(c);
+    for (const [requestId, d] of this.driver) if (d === c) this.driver.delete(requestId);
+  }
+
+  /** Attaches the agent of a request, replacing a previous connection of it. */
+  setAgent(requestId: string, a: AgentPeer): void {
+    const old = this.agents.get(requestId);
+    this.agents.set(requestId, a);
+    if (old && old !== a) old.close(4000, 'replaced by a newer connection');
+  }
+
+  removeAgent(requestId: string, a: AgentPeer): void {
+    if (this.agents.get(requestId) === a) this.agents.delete(requestId);
+  }
+
+  setPortal(requestId: string, p: PortalPeer): void {
+    const old = this.portals.get(requestId);
+    this.portals.set(requestId, p);
+    if (old && old !== p) old.close(4000, 'replaced by a newer connection');
+  }
+
+  removePortal(requestId: string, p: PortalPeer): void {
+    if (this.portals.get(requestId) === p) this.portals.delete(requestId);
+  }
+
+  agent(requestId: string): AgentPeer | undefined {
+    return this.agents.get(requestId);
+  }
+
+  setDriver(requestId: string, c: ConsolePeer): void {
+    this.driver.set(requestId, c);
+  }
+
+  /** The console that should receive the agent's signals for this session. */
+  driverFor(row: RequestRow): ConsolePeer | undefined {
+    const d = this.driver.get(row.id);
+    if (d) return d;
+    const set = row.accepted_by != null ? this.consoles.get(row.accepted_by) : undefined;
+    return set ? [...set][0] : undefined;
+  }
+
+  consolesOf(technicianId: number): ConsolePeer[] {
+    return [...(this.consoles.get(technicianId) ?? [])];
+  }
+
+  async stateOf(row: RequestRow): Promise<SessionState> {
+    const techId = row.accepted_by ?? row.technician_id;
+    const tech = await this.auth.getTechnician(techId);
+    return {
+      requestId: row.id,
+      status: row.status,
+      customerName: row.customer_name,
+      technician: tech && { id: tech.id, displayName: tech.displayName },
+      agentOnline: this.agents.has(row.id),
+      portalOnline: this.portals.has(row.id),
+      consoleOnline: row.accepted_by != null && (this.consoles.get(row.accepted_by)?.size ?? 0) > 0,
+      consent: { view: row.consent_view === 1, control: row.consent_control === 1 },
+      agent: parseAgentInfo(row),
+      endedReason: row.ended_reason,
+    };
+  }
+
+  queueItem(row: RequestRow): QueueItem {
+    return {
+      requestId: row.id,
+      customerName: row.customer_name,
+      createdAt: Number(row.created_at),
+      status: row.status,
+      agentOnline: this.agents.has(row.id),
+      portalOnline: this.portals.has(row.id),
+      agent: parseAgentInfo(row),
+    };
+  }
+
+  async sendQueue(technicianId: number): Promise<void> {
+    const peers = this.consolesOf(technicianId);
+    if (!peers.length) return;
+    const items = (await this.queue.listFor(technicianId)).map((r) => this.queueItem(r));
+    for (const c of peers) c.send({ type: 'queue:snapshot', items });
+  }
+
+  /** Tells everyone involved in a request its current state. */
+  async broadcast(requestId: string): Promise<void> {
+    const row = await this.queue.get(requestId);
+    if (!row) return;
+    const state = await this.stateOf(row);
+    this.portals.get(requestId)?.send({ type: 'session:state', state });
+    this.agents.get(requestId)?.send({ type: 'session:state', state });
+    for (const techId of technicianIdsOf(row)) {
+      for (const c of this.consolesOf(techId)) c.send({ type: 'session:state', state });
+      await this.sendQueue(techId);
+    }
+  }
+
+  /** Stores a chat message and delivers it to the user and the technicians. */
+  async postChat(row: RequestRow, from: 'technician' | 'user' | 'system', author: string, text: string, clientId?: string): Promise<void> {
+    const message = await this.chat.add({ requestId: row.id, from, author, text, clientId });
+    if (!message) return;
+    this.portals.get(row.id)?.send({ type: 'chat:message', message });
+    for (const techId of technicianIdsOf(row)) for (const c of this.consolesOf(techId)) c.send({ type: 'chat:message', message });
+  }
+}
+
+function technicianIdsOf(row: RequestRow): number[] {
+  return [...new Set([row.technician_id, ...(row.accepted_by != null ? [row.accepted_by] : [])])];
+}

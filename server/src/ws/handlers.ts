@@ -1,0 +1,183 @@
+/**
+ * What each kind of peer may do once it has said hello. Messages reach these
+ * handlers already parsed (ws/router.ts); permissions are checked here,
+ * against the database's view of the request.
+ */
+import { LifelineError } from '../../../shared/errors.js';
+import type {
+  AgentToServer, ConsoleToServer, Hello, PortalToServer, ServerToAgent, ServerToConsole, ServerToPortal,
+} from '../../../shared/protocol.js';
+import type { ServerContext } from '../context.js';
+import { canAct } from '../queue/service.js';
+import type { Peer } from '../sessions/hub.js';
+
+export interface Handler {
+  message(msg: never): Promise<void>;
+  closed(): Promise<void>;
+}
+
+type HelloOf<R extends Hello['role']> = Extract<Hello, { role: R }>;
+
+export async function handleConsole(ctx: ServerContext, peer: Peer<ServerToConsole>, hello: HelloOf<'console'>): Promise<Handler> {
+  const technician = await ctx.auth.authenticate(hello.token);
+  const self = { ...peer, technician };
+  ctx.hub.addConsole(self);
+  peer.send({ type: 'welcome', technician, iceServers: ctx.iceServers });
+  const rows = await ctx.queue.listFor(technician.id);
+  peer.send({ type: 'queue:snapshot', items: rows.map((r) => ctx.hub.queueItem(r)) });
+  for (const row of rows) {
+    peer.send({ type: 'session:state', state: await ctx.hub.stateOf(row) });
+    peer.send({ type: 'chat:history', requestId: row.id, messages: await ctx.chat.history(row.id) });
+    // Agent and portal learn that the technician is (back) online.
+    if (row.accepted_by === technician.id) await ctx.hub.broadcast(row.id);
+  }
+
+  const permitted = async (requestId: string) => {
+    const row = await ctx.queue.getOrThrow(requestId);
+    if (!canAct(row, technician.id)) throw new LifelineError('ERR_PERMISSION');
+    return row;
+  };
+
+  return {
+    async message(msg: ConsoleToServer) {
+      switch (msg.type) {
+        case 'queue:accept': {
+          const row = await ctx.queue.accept(msg.requestId, technician.id);
+          ctx.hub.setDriver(row.id, self);
+          await ctx.audit.record(technician.username, 'session.accepted', { requestId: row.id });
+          await ctx.hub.postChat(row, 'system', 'Lifeline', `${technician.displayName} has joined the session.`);
+          await ctx.hub.broadcast(row.id);
+          return;
+        }
+        case 'session:end': {
+          const row = await permitted(msg.requestId);
+          await endSession(ctx, row.id, `ended by ${technician.displayName}`, technician.username);
+          return;
+        }
+        case 'chat:send': {
+          const row = await permitted(msg.requestId);
+          if (row.status === 'ended') throw new LifelineError('ERR_SESSION_ENDED');
+          await ctx.hub.postChat(row, 'technician', technician.displayName, msg.text, msg.clientId);
+          return;
+        }
+        case 'signal': {
+          const row = await permitted(msg.requestId);
+          if (row.status !== 'active') throw new LifelineError('ERR_SESSION_ENDED', 'The session is not active.');
+          const agent = ctx.hub.agent(row.id);
+          if (!agent) throw new LifelineError('ERR_NOT_CONNECTED', "The user's client is not connected.");
+          ctx.hub.setDriver(row.id, self);
+          agent.send({ type: 'signal', data: msg.data });
+          return;
+        }
+      }
+    },
+    async closed() {
+      ctx.hub.removeConsole(self);
+      for (const row of await ctx.queue.listFor(technician.id)) if (row.accepted_by === technician.id) await ctx.hub.broadcast(row.id);
+    },
+  };
+}
+
+export async function handleAgent(ctx: ServerContext, peer: Peer<ServerToAgent>, hello: HelloOf<'agent'>, ip: string): Promise<Handler> {
+  let requestId: string;
+  let resumeKey: string;
+  if (hello.resumeKey) {
+    requestId = await ctx.codes.resume(hello.resumeKey, 'agent');
+    resumeKey = hello.resumeKey;
+  } else if (hello.code) {
+    ({ requestId, resumeKey } = await claimWithLimit(ctx, ip, hello.code, 'agent'));
+  } else {
+    throw new LifelineError('ERR_BAD_MESSAGE', 'An agent hello needs a session code or a resume key.');
+  }
+  await ctx.queue.setAgentInfo(requestId, hello.info);
+  ctx.hub.setAgent(requestId, peer);
+  peer.send({ type: 'welcome', requestId, resumeKey, iceServers: ctx.iceServers });
+  await ctx.hub.broadcast(requestId);
+
+  return {
+    async message(msg: AgentToServer) {
+      switch (msg.type) {
+        case 'signal': {
+          const row = await ctx.queue.getOrThrow(requestId);
+          if (row.status !== 'active') throw new LifelineError('ERR_SESSION_ENDED', 'The session is not active.');
+          const driver = ctx.hub.driverFor(row);
+          if (!driver) throw new LifelineError('ERR_NOT_CONNECTED', 'The technician is not connected.');
+          driver.send({ type: 'signal', requestId, data: msg.data });
+          return;
+        }
+      }
+    },
+    async closed() {
+      ctx.hub.removeAgent(requestId, peer);
+      await ctx.hub.broadcast(requestId);
+    },
+  };
+}
+
+export async function handlePortal(ctx: ServerContext, peer: Peer<ServerToPortal>, hello: HelloOf<'portal'>): Promise<Handler> {
+  const requestId = await ctx.codes.resume(hello.resumeKey, 'portal');
+  ctx.hub.setPortal(requestId, peer);
+  peer.send({ type: 'welcome', requestId });
+  peer.send({ type: 'chat:history', requestId, messages: await ctx.chat.history(requestId) });
+  await ctx.hub.broadcast(requestId);
+
+  const open = async () => {
+    const row = await ctx.queue.getOrThrow(requestId);
+    if (row.status === 'ended') throw new LifelineError('ERR_SESSION_ENDED');
+    return row;
+  };
+
+  return {
+    async message(msg: PortalToServer) {
+      switch (msg.type) {
+        case 'chat:send': {
+          const row = await open();
+          await ctx.hub.postChat(row, 'user', row.customer_name, msg.text, msg.clientId);
+          return;
+        }
+        case 'consent:set': {
+          const row = await open();
+          const before = { view: row.consent_view === 1, control: row.consent_control === 1 };
+          // Control without view makes no sense to a user: allowing control implies view.
+          const consent = { view: msg.consent.view || msg.consent.control, control: msg.consent.control };
+          if (before.view === consent.view && before.control === consent.control) return;
+          await ctx.queue.setConsent(requestId, consent);
+          await ctx.audit.record(`user:${requestId}`, 'consent.changed', consent);
+          const words = (on: boolean) => (on ? 'allowed' : 'withdrew');
+          if (before.view !== consent.view) await ctx.hub.postChat(row, 'system', 'Lifeline', `The user ${words(consent.view)} screen viewing.`);
+          if (before.control !== consent.control) await ctx.hub.postChat(row, 'system', 'Lifeline', `The user ${words(consent.control)} remote control.`);
+          await ctx.hub.broadcast(requestId);
+          return;
+        }
+        case 'session:end': {
+          await open();
+          await endSession(ctx, requestId, 'ended by the user', `user:${requestId}`);
+          return;
+        }
+      }
+    },
+    async closed() {
+      ctx.hub.removePortal(requestId, peer);
+      await ctx.hub.broadcast(requestId);
+    },
+  };
+}
+
+async function endSession(ctx: ServerContext, requestId: string, reason: string, actor: string): Promise<void> {
+  if (!(await ctx.queue.end(requestId, reason))) return;
+  await ctx.audit.record(actor, 'session.ended', { requestId, reason });
+  const row = await ctx.queue.getOrThrow(requestId);
+  await ctx.hub.postChat(row, 'system', 'Lifeline', `The session was ${reason}.`);
+  await ctx.hub.broadcast(requestId);
+}
+
+/** Claims a code, counting wrong codes per address so guessing is rate-limited. */
+export async function claimWithLimit(ctx: ServerContext, ip: string, code: string, role: 'portal' | 'agent', customerName?: string) {
+  if (ctx.codeFailures.isBlocked(ip)) throw new LifelineError('ERR_RATE_LIMITED');
+  try {
+    return await ctx.codes.claim(code, role, customerName);
+  } catch (e) {
+    if (e instanceof LifelineError && e.code === 'ERR_CODE_INVALID') ctx.codeFailures.recordFailure(ip);
+    throw e;
+  }
+}

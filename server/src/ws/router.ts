@@ -1,0 +1,110 @@
+/**
+ * The one WebSocket endpoint. This is the single place where every incoming
+ * message is size-checked, parsed against its schema from shared/, and
+ * checked against the sender's role before a handler sees it. Bad input gets
+ * a typed `error` reply; it never takes the process or other sessions down.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { WebSocket } from 'ws';
+import type { z } from 'zod';
+import { LifelineError, toWireError, type ErrorCode } from '../../../shared/errors.js';
+import { LIMITS } from '../../../shared/limits.js';
+import { AgentToServer, ConsoleToServer, Hello, PortalToServer } from '../../../shared/protocol.js';
+import type { ServerContext } from '../context.js';
+import { log } from '../log.js';
+import { handleAgent, handleConsole, handlePortal, type Handler } from './handlers.js';
+
+const HELLO_TIMEOUT_MS = 10_000;
+
+type Union = z.ZodDiscriminatedUnion<z.ZodObject<{ type: z.ZodLiteral<string> }>[]>;
+function typesOf(schema: { options: readonly { shape: { type: { value: unknown } } }[] }): Set<string> {
+  return new Set(schema.options.map((o) => String(o.shape.type.value)));
+}
+const ROLE_SCHEMAS = {
+  console: { schema: ConsoleToServer as unknown as Union, types: typesOf(ConsoleToServer) },
+  agent: { schema: AgentToServer as unknown as Union, types: typesOf(AgentToServer) },
+  portal: { schema: PortalToServer as unknown as Union, types: typesOf(PortalToServer) },
+};
+
+export function clientAddress(req: IncomingMessage): string {
+  return req.socket.remoteAddress ?? 'unknown';
+}
+
+export function acceptConnection(ctx: ServerContext, ws: WebSocket, req: IncomingMessage): void {
+  const ip = clientAddress(req);
+  let handler: Handler | null = null;
+  let role: keyof typeof ROLE_SCHEMAS | null = null;
+  // Messages are handled one after another so a handler never races the next message of the same sender.
+  let chain = Promise.resolve();
+
+  const sendError = (code: ErrorCode, message?: string, cause?: string) => {
+    const wire = toWireError(new LifelineError(code, message));
+    send(ws, { type: 'error', ...wire, ...(cause ? { cause } : {}) });
+  };
+
+  const helloTimer = setTimeout(() => {
+    sendError('ERR_NOT_AUTHENTICATED', 'No hello received in time.');
+    ws.close(4001, 'hello timeout');
+  }, HELLO_TIMEOUT_MS);
+
+  ws.on('message', (data, isBinary) => {
+    const size = Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : (data as Buffer | ArrayBuffer).byteLength;
+    if (size > LIMITS.wsMessageBytes) return sendError('ERR_MESSAGE_TOO_LARGE', `Messages are limited to ${LIMITS.wsMessageBytes} bytes.`);
+    if (isBinary) return sendError('ERR_BAD_MESSAGE', 'Binary messages are not accepted here.');
+    let json: unknown;
+    try {
+      json = JSON.parse(String(data));
+    } catch {
+      return sendError('ERR_BAD_MESSAGE', 'The message is not valid JSON.');
+    }
+    const type = typeof json === 'object' && json !== null && typeof (json as { type?: unknown }).type === 'string' ? (json as { type: string }).type : null;
+    if (!type) return sendError('ERR_BAD_MESSAGE', 'A message needs a string "type".');
+
+    chain = chain.then(async () => {
+      try {
+        if (!handler) {
+          if (type !== 'hello') throw new LifelineError('ERR_NOT_AUTHENTICATED', 'Say hello first.');
+          const hello = Hello.safeParse(json);
+          if (!hello.success) throw new LifelineError('ERR_BAD_MESSAGE', 'The hello message is malformed.');
+          clearTimeout(helloTimer);
+          role = hello.data.role;
+          const peer = makePeer(ws);
+          handler =
+            hello.data.role === 'console' ? await handleConsole(ctx, peer, hello.data)
+            : hello.data.role === 'agent' ? await handleAgent(ctx, peer, hello.data, ip)
+            : await handlePortal(ctx, peer, hello.data);
+          return;
+        }
+        const spec = ROLE_SCHEMAS[role!];
+        if (!spec.types.has(type)) throw new LifelineError('ERR_UNKNOWN_TYPE', `Unknown message type "${type}".`);
+        const parsed = spec.schema.safeParse(json);
+        if (!parsed.success) throw new LifelineError('ERR_BAD_MESSAGE', `The "${type}" message is malformed.`);
+        await handler.message(parsed.data as never);
+      } catch (e) {
+        if (!(e instanceof LifelineError)) log.error('ws handler failed', { role, type, error: e instanceof Error ? e.stack : String(e) });
+        else log.debug('ws request refused', { role, type, code: e.code });
+        const wire = toWireError(e);
+        send(ws, { type: 'error', ...wire, cause: type });
+        // A failed hello leaves nothing to talk about.
+        if (!handler) ws.close(4001, wire.code);
+      }
+    });
+  });
+
+  ws.on('close', () => {
+    clearTimeout(helloTimer);
+    chain = chain.then(() => handler?.closed()).catch((e) => log.error('ws close handler failed', { error: String(e) }));
+  });
+  ws.on('error', (e) => log.warn('ws error', { error: e.message }));
+}
+
+function send(ws: WebSocket, msg: object): void {
+  if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(msg));
+}
+
+function makePeer<Out extends object>(ws: WebSocket) {
+  return {
+    send: (msg: Out) => send(ws, msg),
+    close: (code: number, reason: string) => ws.close(code, reason),
+  };
+}
