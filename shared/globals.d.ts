@@ -8,3 +8,5 @@ declare class TextDecoder {
   decode(input?: Uint8Array): string;
 }
 declare const crypto: { getRandomValues<T extends Uint8Array>(array: T): T };
+declare function setTimeout(handler: () => void, ms?: number): unknown;
+declare function clearTimeout(handle: unknown): void;

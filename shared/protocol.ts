@@ -131,10 +131,19 @@ export const ErrorMessage = z.object({
   message: z.string(),
   /** The `type` of the message that caused it, when known. */
   cause: z.string().optional(),
+  /** Echoes the `ref` of the message that caused it. */
+  ref: z.number().int().optional(),
 });
 export type ErrorMessage = z.infer<typeof ErrorMessage>;
 
+/**
+ * Any client message may carry a numeric `ref`; the server then answers with
+ * `ack` (same ref) when it was handled, or an `error` carrying the ref.
+ */
+export const AckMessage = z.object({ type: z.literal('ack'), ref: z.number().int() });
+
 export const ServerToConsole = z.discriminatedUnion('type', [
+  AckMessage,
   z.object({ type: z.literal('welcome'), technician: Technician, iceServers: z.array(IceServer) }),
   z.object({ type: z.literal('queue:snapshot'), items: z.array(QueueItem) }),
   z.object({ type: z.literal('session:state'), state: SessionState }),
@@ -146,6 +155,7 @@ export const ServerToConsole = z.discriminatedUnion('type', [
 export type ServerToConsole = z.infer<typeof ServerToConsole>;
 
 export const ServerToAgent = z.discriminatedUnion('type', [
+  AckMessage,
   z.object({ type: z.literal('welcome'), requestId: z.string(), resumeKey: z.string(), iceServers: z.array(IceServer) }),
   z.object({ type: z.literal('session:state'), state: SessionState }),
   z.object({ type: z.literal('signal'), data: SignalData }),
@@ -154,6 +164,7 @@ export const ServerToAgent = z.discriminatedUnion('type', [
 export type ServerToAgent = z.infer<typeof ServerToAgent>;
 
 export const ServerToPortal = z.discriminatedUnion('type', [
+  AckMessage,
   z.object({ type: z.literal('welcome'), requestId: z.string() }),
   z.object({ type: z.literal('session:state'), state: SessionState }),
   z.object({ type: z.literal('chat:history'), requestId: z.string(), messages: z.array(ChatMessage) }),

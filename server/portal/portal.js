@@ -10,7 +10,6 @@
 
   var ws = null;
   var retryMs = 500;
-  var state = null;
   var ended = false;
   var seen = {};
   // Messages typed while offline wait here and go out on reconnect; the
@@ -75,7 +74,6 @@
   }
 
   function render(s) {
-    state = s;
     var tech = s.technician ? s.technician.displayName : saved.technician.displayName;
     if (s.status === 'ended') {
       ended = true;

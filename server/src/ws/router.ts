@@ -59,6 +59,8 @@ export function acceptConnection(ctx: ServerContext, ws: WebSocket, req: Incomin
     }
     const type = typeof json === 'object' && json !== null && typeof (json as { type?: unknown }).type === 'string' ? (json as { type: string }).type : null;
     if (!type) return sendError('ERR_BAD_MESSAGE', 'A message needs a string "type".');
+    const rawRef = (json as { ref?: unknown }).ref;
+    const ref = Number.isSafeInteger(rawRef) ? (rawRef as number) : undefined;
 
     chain = chain.then(async () => {
       try {
@@ -73,6 +75,7 @@ export function acceptConnection(ctx: ServerContext, ws: WebSocket, req: Incomin
             hello.data.role === 'console' ? await handleConsole(ctx, peer, hello.data)
             : hello.data.role === 'agent' ? await handleAgent(ctx, peer, hello.data, ip)
             : await handlePortal(ctx, peer, hello.data);
+          if (ref !== undefined) send(ws, { type: 'ack', ref });
           return;
         }
         const spec = ROLE_SCHEMAS[role!];
@@ -80,11 +83,12 @@ export function acceptConnection(ctx: ServerContext, ws: WebSocket, req: Incomin
         const parsed = spec.schema.safeParse(json);
         if (!parsed.success) throw new LifelineError('ERR_BAD_MESSAGE', `The "${type}" message is malformed.`);
         await handler.message(parsed.data as never);
+        if (ref !== undefined) send(ws, { type: 'ack', ref });
       } catch (e) {
         if (!(e instanceof LifelineError)) log.error('ws handler failed', { role, type, error: e instanceof Error ? e.stack : String(e) });
         else log.debug('ws request refused', { role, type, code: e.code });
         const wire = toWireError(e);
-        send(ws, { type: 'error', ...wire, cause: type });
+        send(ws, { type: 'error', ...wire, cause: type, ...(ref !== undefined ? { ref } : {}) });
         // A failed hello leaves nothing to talk about.
         if (!handler) ws.close(4001, wire.code);
       }

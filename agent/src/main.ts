@@ -1,0 +1,77 @@
+/**
+ * `lifeline-agent --server URL --code CODE`: the one-shot support client. It
+ * connects out to the support server, waits for the technician, shares the
+ * screen and takes input only as the user allows on the portal, and exits
+ * when the session ends.
+ */
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import { normalizeSessionCode } from '../../shared/session-code.js';
+import { openX11 } from './platform/x11/index.js';
+import { AgentSession } from './session.js';
+
+const USAGE = 'usage: lifeline-agent --server https://support.example.com --code 123456789';
+
+function log(msg: string): void {
+  process.stderr.write(`${new Date().toISOString()} lifeline-agent: ${msg}\n`);
+}
+
+async function main(): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({ options: { server: { type: 'string' }, code: { type: 'string' }, display: { type: 'string' } } }));
+  } catch (e) {
+    process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n${USAGE}\n`);
+    return 2;
+  }
+  if (!values.server || !values.code) {
+    process.stderr.write(`${USAGE}\n`);
+    return 2;
+  }
+  const code = normalizeSessionCode(values.code);
+  if (!code) {
+    process.stderr.write('The session code must be the 10 digits your technician gave you.\n');
+    return 2;
+  }
+  let server: URL;
+  try {
+    server = new URL(values.server);
+  } catch {
+    process.stderr.write(`"${values.server}" is not a server address.\n${USAGE}\n`);
+    return 2;
+  }
+
+  let x11;
+  try {
+    x11 = await openX11(values.display);
+  } catch (e) {
+    process.stderr.write(`Cannot open the display: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 3;
+  }
+
+  const session = new AgentSession({
+    serverUrl: server.origin,
+    code,
+    info: {
+      hostname: os.hostname(),
+      os: `${os.type()} ${os.release()}`,
+      user: os.userInfo().username,
+      screen: { width: x11.screen.width, height: x11.screen.height },
+    },
+    screen: x11.screen,
+    input: x11.input,
+    log,
+  });
+  const stop = () => void x11.input.releaseAll().finally(() => process.exit(130));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  session.start();
+  const result = await session.done;
+  log(result.reason);
+  await x11.close().catch(() => undefined);
+  return result.code;
+}
+
+process.exitCode = await main();
+// Native handles (the peer connection's threads) must not keep a finished agent alive.
+setTimeout(() => process.exit(), 200).unref();

@@ -1,0 +1,214 @@
+/**
+ * The console core: everything the console's main process does, with no
+ * `electron` import. It signs the technician in (the token never reaches the
+ * renderer), holds the live connection to the support server, keeps the queue
+ * and session state, relays WebRTC signalling, and delivers chat reliably.
+ * The Electron adapter and the web host each wire one core per window.
+ */
+import { randomUUID } from 'node:crypto';
+import WebSocket from 'ws';
+import { LifelineError, type ErrorCode } from '../../../shared/errors.js';
+import type { ConsoleHandlers, EmitEvent } from '../../../shared/console-contract.js';
+import {
+  ApiError, CodeResponse, LoginResponse, ServerToConsole,
+  type ChatMessage, type IceServer, type QueueItem, type SessionState, type Technician,
+} from '../../../shared/protocol.js';
+import { ServerConnection, type SocketLike } from '../../../shared/server-connection.js';
+import { z } from 'zod';
+
+export interface ConsoleCoreOptions {
+  /** The support server, e.g. https://support.example.com */
+  serverUrl: string;
+  emit: EmitEvent;
+  log?: (msg: string) => void;
+}
+
+export interface ConsoleCore {
+  handlers: ConsoleHandlers;
+  dispose(): void;
+}
+
+interface Outgoing {
+  requestId: string;
+  text: string;
+  clientId: string;
+}
+
+export function createConsoleCore(opts: ConsoleCoreOptions): ConsoleCore {
+  const base = opts.serverUrl.replace(/\/+$/, '');
+  const wsUrl = `${base.replace(/^http/, 'ws')}/ws`;
+  const log = opts.log ?? (() => undefined);
+
+  let token: string | null = null;
+  let technician: Technician | null = null;
+  let iceServers: IceServer[] = [];
+  let conn: ServerConnection<ServerToConsole> | null = null;
+  let queue: QueueItem[] = [];
+  const sessions = new Map<string, SessionState>();
+  const chats = new Map<string, ChatMessage[]>();
+  // Chat typed while the server is unreachable waits here; the server stores
+  // each clientId once, so re-sending after a reconnect never duplicates.
+  let outbox: Outgoing[] = [];
+
+  async function rest<S extends z.ZodType>(path: string, body: unknown, schema: S): Promise<z.infer<S>> {
+    let res: Response;
+    try {
+      res = await fetch(`${base}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body: JSON.stringify(body),
+      });
+    } catch {
+      throw new LifelineError('ERR_NOT_CONNECTED');
+    }
+    const json: unknown = await res.json().catch(() => null);
+    if (!res.ok) {
+      const err = ApiError.safeParse(json);
+      throw err.success ? new LifelineError(err.data.error.code, err.data.error.message) : new LifelineError('ERR_INTERNAL');
+    }
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) throw new LifelineError('ERR_BAD_MESSAGE', 'The server sent an unexpected answer.');
+    return parsed.data;
+  }
+
+  function onServerMessage(msg: ServerToConsole): void {
+    switch (msg.type) {
+      case 'welcome':
+        iceServers = msg.iceServers;
+        technician = msg.technician;
+        flushOutbox();
+        return;
+      case 'queue:snapshot':
+        queue = msg.items;
+        opts.emit('queue:changed', { items: queue });
+        return;
+      case 'session:state':
+        sessions.set(msg.state.requestId, msg.state);
+        if (msg.state.status === 'ended') outbox = outbox.filter((o) => o.requestId !== msg.state.requestId);
+        opts.emit('session:changed', { state: msg.state });
+        return;
+      case 'chat:history':
+        chats.set(msg.requestId, msg.messages);
+        opts.emit('chat:history-loaded', { requestId: msg.requestId, messages: msg.messages });
+        return;
+      case 'chat:message': {
+        const list = chats.get(msg.message.requestId) ?? [];
+        list.push(msg.message);
+        chats.set(msg.message.requestId, list);
+        outbox = outbox.filter((o) => o.clientId !== msg.message.clientId);
+        opts.emit('chat:received', { message: msg.message });
+        return;
+      }
+      case 'signal':
+        opts.emit('signal:received', { requestId: msg.requestId, data: msg.data });
+        return;
+      case 'error':
+        log(`server error ${msg.code}${msg.cause ? ` (${msg.cause})` : ''}`);
+        opts.emit('error:raised', { code: msg.code, message: msg.message });
+        return;
+      case 'ack':
+        return;
+    }
+  }
+
+  function flushOutbox(): void {
+    for (const o of outbox) conn?.send({ type: 'chat:send', requestId: o.requestId, text: o.text, clientId: o.clientId });
+  }
+
+  function connect(): void {
+    conn?.stop();
+    conn = new ServerConnection<ServerToConsole>({
+      url: wsUrl,
+      socket: (url) => new WebSocket(url) as unknown as SocketLike,
+      schema: ServerToConsole,
+      hello: () => ({ type: 'hello', role: 'console', token }),
+      onMessage: onServerMessage,
+      onState: (state) => opts.emit('connection:changed', { state }),
+      fatalCodes: ['ERR_NOT_AUTHENTICATED'],
+      onFatal: (code: ErrorCode, message: string) => {
+        signOut();
+        opts.emit('error:raised', { code, message: message || 'Your sign-in has expired. Please sign in again.' });
+      },
+      onInvalid: (reason) => log(`ignored a server message: ${reason}`),
+    });
+    conn.start();
+  }
+
+  function signOut(): void {
+    conn?.stop();
+    conn = null;
+    token = null;
+    technician = null;
+    queue = [];
+    sessions.clear();
+    chats.clear();
+    outbox = [];
+    opts.emit('connection:changed', { state: 'signed-out' });
+  }
+
+  function requireConn(): ServerConnection<ServerToConsole> {
+    if (!conn || !token) throw new LifelineError('ERR_NOT_AUTHENTICATED');
+    return conn;
+  }
+
+  const handlers: ConsoleHandlers = {
+    async 'auth:login'({ username, password }) {
+      const r = await rest('/api/login', { username, password }, LoginResponse);
+      signOut();
+      token = r.token;
+      technician = r.technician;
+      connect();
+      return { technician: r.technician };
+    },
+    async 'auth:logout'() {
+      if (token) await rest('/api/logout', {}, z.object({})).catch(() => undefined);
+      signOut();
+      return {};
+    },
+    async 'auth:status'() {
+      // A renderer that reloads gets the current picture again.
+      if (technician) {
+        opts.emit('connection:changed', { state: conn?.online ? 'online' : 'connecting' });
+        opts.emit('queue:changed', { items: queue });
+        for (const state of sessions.values()) opts.emit('session:changed', { state });
+        for (const [requestId, messages] of chats) opts.emit('chat:history-loaded', { requestId, messages });
+      }
+      return { technician };
+    },
+    async 'code:create'() {
+      requireConn();
+      return rest('/api/codes', {}, CodeResponse);
+    },
+    async 'queue:accept'({ requestId }) {
+      await requireConn().request({ type: 'queue:accept', requestId });
+      return {};
+    },
+    async 'session:end'({ requestId }) {
+      await requireConn().request({ type: 'session:end', requestId });
+      return {};
+    },
+    async 'chat:send'({ requestId, text }) {
+      const c = requireConn();
+      const item: Outgoing = { requestId, text, clientId: randomUUID() };
+      outbox.push(item);
+      if (c.online) {
+        await c.request({ type: 'chat:send', requestId, text, clientId: item.clientId }).catch((e: unknown) => {
+          // Offline now: it stays in the outbox for the reconnect. Refused: drop it and tell.
+          if (e instanceof LifelineError && e.code === 'ERR_NOT_CONNECTED') return;
+          outbox = outbox.filter((o) => o !== item);
+          throw e;
+        });
+      }
+      return {};
+    },
+    async 'signal:send'({ requestId, data }) {
+      await requireConn().request({ type: 'signal', requestId, data });
+      return {};
+    },
+    async 'config:get'() {
+      return { iceServers };
+    },
+  };
+
+  return { handlers, dispose: () => { conn?.stop(); conn = null; } };
+}

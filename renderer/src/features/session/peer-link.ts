@@ -1,0 +1,230 @@
+/**
+ * The console's side of the one peer connection per session.
+ *
+ * Lifecycle: while `setWanted(true)` (the session is active and the agent is
+ * online) the link keeps one peer, as initiator. If that peer closes, fails,
+ * or has not connected within `connectTimeoutMs`, it is destroyed and a fresh
+ * one (fresh offer) follows after `retryDelayMs`; the agent accepts a new
+ * offer at any time. `setWanted(false)` and `dispose()` destroy the peer at
+ * once. ICE servers are fetched for every new peer, because TURN credentials
+ * are short-lived.
+ *
+ * Data messages are decoded here and handed on; invalid ones are logged and
+ * dropped. Nothing in here touches React or the store.
+ */
+import { decodeChannelMessage, encodeControl, type ChannelMessage, type ControlMessage } from '../../../../shared/channel.js';
+import type { ConsoleApi, Disposer } from '../../../../shared/console-contract.js';
+import type { IceServer, SignalData } from '../../../../shared/protocol.js';
+import type { PeerStatus } from '../../store/session.js';
+
+/** The part of a simple-peer instance the link uses. */
+export interface PeerLike {
+  readonly connected: boolean;
+  on(event: 'signal', listener: (data: SignalData) => void): unknown;
+  on(event: 'connect' | 'close', listener: () => void): unknown;
+  on(event: 'data', listener: (data: Uint8Array) => void): unknown;
+  on(event: 'error', listener: (err: Error & { code?: string }) => void): unknown;
+  signal(data: SignalData): void;
+  send(data: Uint8Array): void;
+  destroy(): void;
+}
+
+export type PeerFactory = (options: { iceServers: IceServer[] }) => PeerLike;
+
+export type DecodedMessage = Exclude<ChannelMessage, { kind: 'invalid' }>;
+
+export interface PeerLinkOptions {
+  api: ConsoleApi;
+  requestId: string;
+  createPeer: PeerFactory;
+  retryDelayMs?: number;
+  connectTimeoutMs?: number;
+  log?: Pick<Console, 'warn' | 'info'>;
+}
+
+export class PeerLink {
+  private readonly retryDelayMs: number;
+  private readonly connectTimeoutMs: number;
+  private readonly log: Pick<Console, 'warn' | 'info'>;
+  private wanted = false;
+  private disposed = false;
+  private peer: PeerLike | null = null;
+  /** Bumped whenever the current attempt is abandoned, so its late callbacks do nothing. */
+  private attempt = 0;
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  private connectTimer: ReturnType<typeof setTimeout> | null = null;
+  private status: PeerStatus = 'idle';
+  private readonly statusListeners = new Set<(s: PeerStatus) => void>();
+  private readonly messageListeners = new Set<(m: DecodedMessage) => void>();
+  private readonly startListeners = new Set<() => void>();
+  private readonly unsubscribeSignals: Disposer;
+
+  constructor(private readonly options: PeerLinkOptions) {
+    this.retryDelayMs = options.retryDelayMs ?? 1000;
+    this.connectTimeoutMs = options.connectTimeoutMs ?? 20_000;
+    this.log = options.log ?? console;
+    this.unsubscribeSignals = options.api.on('signal:received', ({ requestId, data }) => {
+      if (requestId !== options.requestId) return;
+      if (!this.peer) {
+        this.log.warn('[peer] dropped a signal that arrived with no peer');
+        return;
+      }
+      try {
+        this.peer.signal(data);
+      } catch (e) {
+        this.log.warn('[peer] the peer rejected a signal', e);
+      }
+    });
+  }
+
+  get currentStatus(): PeerStatus {
+    return this.status;
+  }
+
+  setWanted(wanted: boolean): void {
+    if (this.disposed || wanted === this.wanted) return;
+    this.wanted = wanted;
+    if (wanted) void this.start();
+    else this.stop();
+  }
+
+  /** Sends a control message if the peer is up; returns whether it was sent. */
+  send(msg: ControlMessage): boolean {
+    const peer = this.peer;
+    if (!peer?.connected) return false;
+    try {
+      peer.send(encodeControl(msg));
+      return true;
+    } catch (e) {
+      this.log.warn(`[peer] cannot send "${msg.t}"`, e);
+      return false;
+    }
+  }
+
+  onStatus(listener: (s: PeerStatus) => void): Disposer {
+    return subscribe(this.statusListeners, listener);
+  }
+
+  onMessage(listener: (m: DecodedMessage) => void): Disposer {
+    return subscribe(this.messageListeners, listener);
+  }
+
+  /** A new peer was created: what the previous one was sending is void. */
+  onPeerStarted(listener: () => void): Disposer {
+    return subscribe(this.startListeners, listener);
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.stop();
+    this.disposed = true;
+    this.unsubscribeSignals();
+    this.statusListeners.clear();
+    this.messageListeners.clear();
+    this.startListeners.clear();
+  }
+
+  private async start(): Promise<void> {
+    const attempt = ++this.attempt;
+    this.setStatus('connecting');
+    let iceServers: IceServer[];
+    try {
+      ({ iceServers } = await this.options.api.invoke('config:get', {}));
+    } catch (e) {
+      this.log.warn('[peer] config:get failed', e);
+      if (attempt === this.attempt) this.retry();
+      return;
+    }
+    if (attempt !== this.attempt || !this.wanted) return;
+
+    const peer = this.options.createPeer({ iceServers });
+    this.peer = peer;
+    const current = () => this.peer === peer;
+    peer.on('signal', (data) => {
+      if (!current()) return;
+      this.options.api
+        .invoke('signal:send', { requestId: this.options.requestId, data })
+        .catch((e: unknown) => this.log.warn('[peer] signal:send failed', e));
+    });
+    peer.on('connect', () => {
+      if (!current()) return;
+      this.clearConnectTimer();
+      this.setStatus('connected');
+    });
+    peer.on('data', (buf) => {
+      if (!current()) return;
+      const m = decodeChannelMessage(buf);
+      if (m.kind === 'invalid') {
+        this.log.warn(`[peer] dropped an invalid message: ${m.reason}`);
+        return;
+      }
+      for (const l of [...this.messageListeners]) l(m);
+    });
+    peer.on('close', () => {
+      if (!current()) return;
+      this.log.info('[peer] closed');
+      this.retry();
+    });
+    peer.on('error', (err) => {
+      if (!current()) return;
+      this.log.warn(`[peer] failed (${err.code ?? 'no code'}): ${err.message}`);
+      this.retry();
+    });
+    this.connectTimer = setTimeout(() => {
+      if (!current()) return;
+      this.log.warn('[peer] did not connect in time');
+      this.retry();
+    }, this.connectTimeoutMs);
+    for (const l of [...this.startListeners]) l();
+  }
+
+  /** Abandons the current attempt and schedules the next one. */
+  private retry(): void {
+    this.abandon();
+    if (!this.wanted || this.disposed) return;
+    this.setStatus('reconnecting');
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      if (this.wanted && !this.disposed) void this.start();
+    }, this.retryDelayMs);
+  }
+
+  private stop(): void {
+    this.abandon();
+    this.setStatus('idle');
+  }
+
+  private abandon(): void {
+    this.attempt++;
+    this.clearConnectTimer();
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    const peer = this.peer;
+    this.peer = null;
+    if (peer) {
+      try {
+        peer.destroy();
+      } catch (e) {
+        this.log.warn('[peer] destroy failed', e);
+      }
+    }
+  }
+
+  private clearConnectTimer(): void {
+    if (this.connectTimer) clearTimeout(this.connectTimer);
+    this.connectTimer = null;
+  }
+
+  private setStatus(status: PeerStatus): void {
+    if (status === this.status) return;
+    this.status = status;
+    for (const l of [...this.statusListeners]) l(status);
+  }
+}
+
+function subscribe<T>(set: Set<T>, listener: T): Disposer {
+  set.add(listener);
+  return () => {
+    set.delete(listener);
+  };
+}

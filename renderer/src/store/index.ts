@@ -1,0 +1,40 @@
+/**
+ * The console's one store, built from typed slices (zustand's slices
+ * pattern). Each slice's updates are pure functions in its own module; this
+ * file only combines them. Screen rectangles and other high-rate data never
+ * pass through here.
+ */
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import { createAuthSlice, type AuthData, type AuthSlice } from './auth.js';
+import { createChatSlice, initialChat, type ChatData, type ChatSlice } from './chat.js';
+import { createNoticeSlice, initialNotice, type NoticeData, type NoticeSlice } from './notice.js';
+import { createQueueSlice, initialQueue, type QueueData, type QueueSlice } from './queue.js';
+import { createSessionSlice, initialSession, type SessionData, type SessionSlice } from './session.js';
+
+export type AppData = AuthData & QueueData & SessionData & ChatData & NoticeData;
+
+export interface RootActions {
+  /** Forget everything that belonged to the technician who signed out. */
+  signedOut(): void;
+}
+
+export type AppState = AuthSlice & QueueSlice & SessionSlice & ChatSlice & NoticeSlice & RootActions;
+export type AppStore = StoreApi<AppState>;
+
+export function signedOut(data: AppData): AppData {
+  return {
+    ...data, ...initialQueue, ...initialSession, ...initialChat, ...initialNotice,
+    phase: 'signed-out', technician: null,
+  };
+}
+
+export function createAppStore(): AppStore {
+  return createStore<AppState>()((set, get, store) => ({
+    ...createAuthSlice(set, get, store),
+    ...createQueueSlice(set, get, store),
+    ...createSessionSlice(set, get, store),
+    ...createChatSlice(set, get, store),
+    ...createNoticeSlice(set, get, store),
+    signedOut: () => set((s) => signedOut(s)),
+  }));
+}
