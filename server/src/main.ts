@@ -2,6 +2,7 @@
  * `lifeline-server`: runs the support server.
  *   --port 8443 --host 0.0.0.0 --data ./data --tls-cert cert.pem --tls-key key.pem
  *   --public-url https://support.example.com --ice '[{"urls":"stun:..."}]'
+ *   --code-ttl-seconds 1200 --code-failures-per-minute 10
  */
 import { parseArgs } from 'node:util';
 import { IceServer } from '../../shared/protocol.js';
@@ -17,6 +18,8 @@ const { values } = parseArgs({
     'tls-key': { type: 'string' },
     'public-url': { type: 'string' },
     ice: { type: 'string', default: process.env.LIFELINE_ICE_SERVERS ?? '[]' },
+    'code-ttl-seconds': { type: 'string', default: '1200' },
+    'code-failures-per-minute': { type: 'string', default: '10' },
   },
 });
 
@@ -28,6 +31,8 @@ try {
     host: values.host,
     port: Number(values.port),
     iceServers,
+    codeTtlMs: Number(values['code-ttl-seconds']) * 1000,
+    codeFailuresPerMinute: Number(values['code-failures-per-minute']),
     ...(tls ? { tls } : {}),
     ...(values['public-url'] ? { publicUrl: values['public-url'] } : {}),
     onAdminCreated: (username, password) => {

@@ -27,6 +27,8 @@ export interface ServerOptions {
   tls?: { certFile: string; keyFile: string };
   iceServers?: IceServer[];
   publicUrl?: string;
+  /** How long a new session code stays valid (default 20 minutes). */
+  codeTtlMs?: number;
   /** Wrong session codes allowed per address per minute. */
   codeFailuresPerMinute?: number;
   /** Called once, on first run, with the generated admin password. */
@@ -49,7 +51,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     auth,
     queue,
     chat,
-    codes: new CodeService(db, queue),
+    codes: new CodeService(db, queue, opts.codeTtlMs),
     audit: new AuditService(db),
     hub: new Hub(queue, chat, auth),
     codeFailures: new FailureLimiter(opts.codeFailuresPerMinute ?? 10, 60_000),

@@ -80,13 +80,20 @@ function bridge(ws: WebSocket, opts: WebHostOptions): void {
   const core = createConsoleCore({ serverUrl: opts.serverUrl, emit, ...(opts.log ? { log: opts.log } : {}) });
 
   ws.on('message', async (data, isBinary) => {
-    let frame;
+    let json: unknown;
     try {
-      frame = BridgeToHost.parse(JSON.parse(isBinary ? '' : String(data)));
+      json = JSON.parse(isBinary ? '' : String(data));
     } catch {
-      opts.log?.('bridge: dropped a malformed frame');
+      json = null;
+    }
+    const parsed = BridgeToHost.safeParse(json);
+    if (!parsed.success) {
+      opts.log?.('bridge: refused a malformed frame');
+      const id = (json as { id?: unknown } | null)?.id;
+      if (Number.isSafeInteger(id)) send({ kind: 'result', id, ok: false, error: { code: 'ERR_BAD_MESSAGE', message: 'The request could not be understood.' } });
       return;
     }
+    const frame = parsed.data;
     const result = await dispatchRequest(core.handlers, frame.channel, frame.payload);
     send({ kind: 'result', id: frame.id, ...result });
   });

@@ -1,0 +1,144 @@
+/**
+ * Bad input gets a typed error and loses nothing: malformed, oversized and
+ * unknown WebSocket messages, and wrong, expired, reused and guessed session
+ * codes. The server keeps serving everyone else throughout.
+ */
+import { expect, test } from '@playwright/test';
+import WebSocket from 'ws';
+import { startServer, waitFor, type LifelineServer } from './harness.js';
+import { joinPortal } from './console.js';
+
+let server: LifelineServer;
+
+test.beforeAll(async () => {
+  // Short code lifetime and a low guessing limit so both can be seen in a test.
+  server = await startServer(['--code-ttl-seconds', '3', '--code-failures-per-minute', '4']);
+});
+test.afterAll(async () => server?.stop());
+
+async function api(path: string, body: unknown, token?: string) {
+  const res = await fetch(`${server.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, any> };
+}
+
+/** A raw WebSocket client that records every message it receives. */
+async function rawClient() {
+  const ws = new WebSocket(`${server.url.replace('http', 'ws')}/ws`);
+  const got: Record<string, any>[] = [];
+  ws.on('message', (d) => got.push(JSON.parse(String(d))));
+  await new Promise((r, j) => { ws.once('open', r); ws.once('error', j); });
+  const next = (pred: (m: Record<string, any>) => boolean) => waitFor('a server message', () => got.find(pred), 5000);
+  return { ws, got, next };
+}
+
+async function consoleClient() {
+  const login = await api('/api/login', { username: 'admin', password: server.adminPassword });
+  const c = await rawClient();
+  c.ws.send(JSON.stringify({ type: 'hello', role: 'console', token: login.body.token }));
+  await c.next((m) => m.type === 'welcome');
+  return { ...c, token: login.body.token as string };
+}
+
+test('malformed, oversized, binary and unknown messages each get a typed error; the connection and other sessions carry on', async () => {
+  const bystander = await consoleClient();
+  const c = await consoleClient();
+
+  c.ws.send('{not json');
+  expect((await c.next((m) => m.type === 'error')).code).toBe('ERR_BAD_MESSAGE');
+  c.got.length = 0;
+
+  c.ws.send(JSON.stringify({ type: 'chat:send', requestId: 'x', text: 'a'.repeat(100_000) }));
+  expect((await c.next((m) => m.type === 'error')).code).toBe('ERR_MESSAGE_TOO_LARGE');
+  c.got.length = 0;
+
+  c.ws.send(Buffer.from([1, 2, 3]));
+  expect((await c.next((m) => m.type === 'error')).code).toBe('ERR_BAD_MESSAGE');
+  c.got.length = 0;
+
+  c.ws.send(JSON.stringify({ type: 'files:format-disk', ref: 7 }));
+  expect(await c.next((m) => m.type === 'error')).toMatchObject({ code: 'ERR_UNKNOWN_TYPE', ref: 7 });
+  c.got.length = 0;
+
+  c.ws.send(JSON.stringify({ type: 'queue:accept', requestId: 12345, ref: 8 }));
+  expect(await c.next((m) => m.type === 'error')).toMatchObject({ code: 'ERR_BAD_MESSAGE', ref: 8 });
+  c.got.length = 0;
+
+  c.ws.send(JSON.stringify({ type: 'queue:accept', requestId: 'no-such-request', ref: 9 }));
+  expect(await c.next((m) => m.type === 'error')).toMatchObject({ code: 'ERR_NOT_FOUND', ref: 9 });
+
+  // Still the same, working connection, and the other console is untouched.
+  expect(c.ws.readyState).toBe(WebSocket.OPEN);
+  expect(bystander.ws.readyState).toBe(WebSocket.OPEN);
+  const code = await api('/api/codes', {}, bystander.token);
+  expect(code.body.code).toMatch(/^\d{10}$/);
+  await api('/api/portal/join', { code: code.body.code, name: 'Still Served' });
+  await bystander.next((m) => m.type === 'queue:snapshot' && m.items.some((i: any) => i.customerName === 'Still Served'));
+  expect((await fetch(`${server.url}/api/health`)).ok).toBe(true);
+  c.ws.close();
+  bystander.ws.close();
+});
+
+test('a message before hello, a bad hello, and a bad console token are refused with typed errors', async () => {
+  const a = await rawClient();
+  a.ws.send(JSON.stringify({ type: 'chat:send', text: 'hi' }));
+  expect((await a.next((m) => m.type === 'error')).code).toBe('ERR_NOT_AUTHENTICATED');
+
+  const b = await rawClient();
+  b.ws.send(JSON.stringify({ type: 'hello', role: 'console', token: 'forged' }));
+  expect((await b.next((m) => m.type === 'error')).code).toBe('ERR_NOT_AUTHENTICATED');
+
+  const d = await rawClient();
+  d.ws.send(JSON.stringify({ type: 'hello', role: 'superuser' }));
+  expect((await d.next((m) => m.type === 'error')).code).toBe('ERR_BAD_MESSAGE');
+});
+
+test('wrong, reused and expired codes get a clear message on the portal, and an agent with a bad code exits with it', async ({ browser }) => {
+  const c = await consoleClient();
+  const page = await (await browser.newContext()).newPage();
+
+  await joinPortal(page, server.url, '000 000 0000', 'Wrong');
+  await expect(page.getByTestId('portal-error')).toHaveText(/not valid/);
+
+  const fresh = (await api('/api/codes', {}, c.token)).body.code as string;
+  const first = await api('/api/portal/join', { code: fresh, name: 'First' });
+  expect(first.status).toBe(200);
+  const other = await (await browser.newContext()).newPage();
+  await joinPortal(other, server.url, fresh, 'Second');
+  await expect(other.getByTestId('portal-error')).toHaveText(/already been used/);
+
+  // An agent may still join that request once; a second agent with the same code is refused.
+  const agent1 = await rawClient();
+  const info = { hostname: 'h', os: 'Linux', user: 'u' };
+  agent1.ws.send(JSON.stringify({ type: 'hello', role: 'agent', code: fresh, info }));
+  await agent1.next((m) => m.type === 'welcome');
+  const agent2 = await rawClient();
+  agent2.ws.send(JSON.stringify({ type: 'hello', role: 'agent', code: fresh, info }));
+  expect((await agent2.next((m) => m.type === 'error')).code).toBe('ERR_CODE_USED');
+
+  const stale = (await api('/api/codes', {}, c.token)).body.code as string;
+  await new Promise((r) => setTimeout(r, 3500));
+  const expiredPage = await (await browser.newContext()).newPage();
+  await joinPortal(expiredPage, server.url, stale, 'Late');
+  await expect(expiredPage.getByTestId('portal-error')).toHaveText(/expired/);
+  agent1.ws.close();
+  c.ws.close();
+});
+
+test('repeated wrong codes from one address are rate-limited', async () => {
+  // Earlier tests spent one wrong guess; the limit is four a minute.
+  const results: string[] = [];
+  for (let i = 0; i < 4; i++) results.push((await api('/api/portal/join', { code: `99999999${10 + i}` })).body.error.code);
+  expect(results).toContain('ERR_CODE_INVALID');
+  expect(results.at(-1)).toBe('ERR_RATE_LIMITED');
+  const c = await consoleClient();
+  const good = (await api('/api/codes', {}, c.token)).body.code as string;
+  // Even a right code waits out the limit: guessing cannot be told from a lucky hit.
+  const blocked = await api('/api/portal/join', { code: good });
+  expect(blocked.status).toBe(429);
+  expect(blocked.body.error.message).toMatch(/Too many attempts/);
+  c.ws.close();
+});
