@@ -16,14 +16,16 @@ export class XConnection {
     readonly display: XDisplay,
     readonly name: string,
   ) {
-    X.on('error', (err: Error) => console.error(`x11 ${name}: error from a request without a callback:`, err.message));
-    X.on('end', () => this.fail(new Error(`X display ${name} closed the connection`)));
+    X.on('error', (err: Error) => console.error(`x11 ${name}:`, err.message));
+    // 'close' comes after an orderly end and after a reset alike.
+    X.stream.once('close', () => this.fail(new Error(`connection to X display ${name} lost`)));
   }
 
-  static open(display = process.env.DISPLAY): Promise<XConnection> {
+  /** `sharedMemory: false` turns MIT-SHM off, as on a display where it cannot work. */
+  static open(display = process.env.DISPLAY, { sharedMemory = true } = {}): Promise<XConnection> {
     if (!display) return Promise.reject(new Error('no X display: DISPLAY is not set and none was given'));
     return new Promise((resolve, reject) => {
-      const client = x11.createClient({ display }, (err, info) => {
+      const client = x11.createClient({ display, shm: sharedMemory }, (err, info) => {
         if (err) reject(new Error(`cannot connect to X display ${display}: ${err.message}`));
         else resolve(new XConnection(info.client, info, display));
       });
@@ -38,6 +40,11 @@ export class XConnection {
 
   get closed(): boolean {
     return this.lost !== null;
+  }
+
+  /** Throws once the connection is gone: requests without a reply would vanish silently. */
+  assertOpen(): void {
+    if (this.lost) throw this.lost;
   }
 
   request<T>(what: string, issue: (cb: (err: Error | null, result: T) => unknown) => void): Promise<T> {

@@ -106,11 +106,11 @@ export class X11Input implements InputSink {
   }
 
   close(): Promise<void> {
-    return (this.closing ??= this.run(async () => {
-      this.releaseHeld();
-      this.stopEvents();
+    return (this.closing ??= this.enqueue(async () => {
       this.closed = true;
-      if (this.conn.closed) return;
+      this.stopEvents();
+      if (this.conn.closed) return; // the server let go of everything already
+      this.releaseHeld();
       // Give the borrowed keycodes back, unless someone remapped them meanwhile.
       const keymap = await this.loadKeymap();
       for (const [keycode, keysym] of this.bound) {
@@ -123,10 +123,15 @@ export class X11Input implements InputSink {
   }
 
   private run(op: () => Promise<void>): Promise<void> {
-    const result = this.queue.then(() => {
+    return this.enqueue(() => {
       if (this.closed) throw new Error('input sink is closed');
+      this.conn.assertOpen();
       return op();
     });
+  }
+
+  private enqueue(op: () => Promise<void>): Promise<void> {
+    const result = this.queue.then(op);
     this.queue = result.catch(() => {});
     return result;
   }

@@ -5,8 +5,9 @@ import type { XConnection } from './connection.js';
 
 const Z_PIXMAP = 2;
 const ALL_PLANES = 0xffffffff;
+const TRUE_COLOR = 4;
 
-export function clipRect(r: Rect, width: number, height: number): Rect {
+function clipRect(r: Rect, width: number, height: number): Rect {
   const x = Math.max(0, Math.min(width, Math.floor(r.x)));
   const y = Math.max(0, Math.min(height, Math.floor(r.y)));
   const x2 = Math.max(x, Math.min(width, Math.ceil(r.x + r.w)));
@@ -37,7 +38,7 @@ function checkPixelFormat(conn: XConnection): void {
   const visual = screen.depths[String(screen.root_depth)]?.[String(screen.root_visual)];
   const bpp = display.format[String(screen.root_depth)]?.bits_per_pixel;
   const ok =
-    visual?.red_mask === 0xff0000 && visual.green_mask === 0xff00 && visual.blue_mask === 0xff &&
+    visual?.class === TRUE_COLOR && visual.red_mask === 0xff0000 && visual.green_mask === 0xff00 && visual.blue_mask === 0xff &&
     bpp === 32 && display.image_byte_order === 0 && endianness() === 'LE';
   if (!ok) {
     throw new Error(
@@ -52,7 +53,7 @@ export class X11Screen implements ScreenSource {
   readonly height: number;
   private readonly root: number;
   private readonly listeners = new Set<(rects: Rect[]) => void>();
-  private damage: { id: number; stopEvents: () => void } | null = null;
+  private damage: { id: number; stopEvents: () => void; ready: boolean } | null = null;
   private batch: Rect[] = [];
   private flushScheduled = false;
   // One capture at a time: they all land in the same shared segment.
@@ -85,9 +86,10 @@ export class X11Screen implements ScreenSource {
     if (this.closed) throw new Error('screen source is closed');
     const wrapped = (rects: Rect[]) => listener(rects);
     this.listeners.add(wrapped);
+    // A new viewer knows nothing yet: its first report is everything (sent
+    // by startDamage once ready, for viewers that arrive during its setup).
     if (!this.damage) this.startDamage();
-    // A new viewer knows nothing yet: its first report is everything.
-    setImmediate(() => this.deliver(wrapped, [{ x: 0, y: 0, w: this.width, h: this.height }]));
+    else if (this.damage.ready) setImmediate(() => this.deliver(wrapped, [this.whole()]));
     let disposed = false;
     return () => {
       if (disposed) return;
@@ -131,11 +133,18 @@ export class X11Screen implements ScreenSource {
     return img.data;
   }
 
+  private whole(): Rect {
+    return { x: 0, y: 0, w: this.width, h: this.height };
+  }
+
   private startDamage(): void {
     const id = this.conn.X.AllocID();
     // DeltaRectangles: rectangles, but none for areas already reported and not
     // yet subtracted, so a busy screen does not flood the connection.
     this.damageExt.Create(id, this.root, this.damageExt.ReportLevel.DeltaRectangles);
+    // The server reports the whole window as damaged on creation, and nothing
+    // more until that is subtracted.
+    this.damageExt.Subtract(id, 0, 0);
     const stopEvents = this.conn.onEvent((ev: XEvent) => {
       if (ev.name !== 'DamageNotify' || ev.damage !== id) return;
       this.batch.push(ev.area as Rect);
@@ -144,7 +153,20 @@ export class X11Screen implements ScreenSource {
         setImmediate(() => this.flush());
       }
     });
-    this.damage = { id, stopEvents };
+    const damage = { id, stopEvents, ready: false };
+    this.damage = damage;
+    // After a round trip, the events caused by the creation are in. One
+    // full-screen report replaces them (and whatever was drawn meanwhile):
+    // otherwise a second full frame would follow the first.
+    this.conn.request<void>('DAMAGE setup', (cb) => this.conn.X.sync(cb)).then(
+      () => {
+        if (this.damage !== damage) return;
+        damage.ready = true;
+        this.batch = [];
+        for (const listener of this.listeners) this.deliver(listener, [this.whole()]);
+      },
+      (err) => console.error('x11 screen: damage reporting did not start:', err),
+    );
   }
 
   private stopDamage(): void {
@@ -157,7 +179,7 @@ export class X11Screen implements ScreenSource {
 
   private flush(): void {
     this.flushScheduled = false;
-    if (!this.damage || this.batch.length === 0) return;
+    if (!this.damage?.ready || this.batch.length === 0) return;
     const rects = this.batch;
     this.batch = [];
     // Subtract before anyone can react: a capture requested by a listener is
@@ -180,9 +202,11 @@ export class X11Screen implements ScreenSource {
 async function openSegment(conn: XConnection, size: number): Promise<ShmSegment | null> {
   try {
     const shm = await conn.request<ShmExtension>('MIT-SHM extension', (cb) => conn.X.require('shm', cb));
-    if (!(await conn.request<boolean>('MIT-SHM probe', (cb) => shm.usable(cb)))) return null;
+    if (!(await conn.request<boolean>('MIT-SHM probe', (cb) => shm.usable(cb)))) throw new Error('no shared segment attaches');
     return await conn.request<ShmSegment>('MIT-SHM segment', (cb) => shm.createSegment(size, cb));
-  } catch {
+  } catch (err) {
+    // Works without, only slower (every frame crosses the socket): worth a word in the log.
+    console.warn(`x11 screen: MIT-SHM not usable on ${conn.name} (${(err as Error).message}); capturing over the socket`);
     return null;
   }
 }

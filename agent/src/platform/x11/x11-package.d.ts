@@ -37,6 +37,7 @@ declare module 'x11' {
   }
 
   interface XClient extends EventEmitter {
+    stream: EventEmitter;
     AllocID(): number;
     require(name: 'shm', cb: Callback<ShmExtension>): void;
     require(name: 'damage', cb: Callback<DamageExtension>): void;
@@ -48,9 +49,10 @@ declare module 'x11' {
     GetKeyboardMapping(firstKeycode: number, count: number, cb: Callback<number[][]>): void;
     ChangeKeyboardMapping(firstKeycode: number, keysymsPerKeycode: number, keysyms: number[]): void;
     SetInputFocus(window: number, revertTo: number): void;
-    QueryPointer(window: number, cb: Callback<{ child: number; rootX: number; rootY: number }>): void;
+    QueryPointer(window: number, cb: Callback<{ child: number; rootX: number; rootY: number; keyMask: number }>): void;
     GetWindowAttributes(window: number, cb: Callback<{ allEventMasks: number }>): void;
     sync(): Promise<void>;
+    sync(cb: (err: Error | null) => unknown): void;
     close(cb?: (err?: Error) => void): void;
     terminate(): void;
   }
@@ -86,7 +88,7 @@ declare module 'x11' {
   }
 
   const x11: {
-    createClient(options: { display?: string }, cb: Callback<XDisplay>): XClient;
+    createClient(options: { display?: string; shm?: boolean }, cb: Callback<XDisplay>): XClient;
   };
   export default x11;
   export type { XClient, XDisplay, XScreen, XEvent, ShmExtension, ShmSegment, DamageExtension, XTestExtension };

@@ -1,0 +1,88 @@
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { encodeRectPixels } from './encode.js';
+
+/** An RGBA image whose pixel (x, y) has the colour `colour(x, y)` = [r, g, b]. */
+function image(w: number, h: number, colour: (x: number, y: number) => number[]) {
+  const rgba = Buffer.alloc(w * h * 4);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const [r = 0, g = 0, b = 0] = colour(x, y);
+      rgba.set([r, g, b, 255], (y * w + x) * 4);
+    }
+  }
+  return { rect: { x: 0, y: 0, w, h }, rgba };
+}
+
+async function decode(data: Uint8Array) {
+  const { data: rgba, info } = await sharp(data).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+  return { rgba, w: info.width, h: info.height };
+}
+
+/** A few colours in a pattern that does not repeat cleanly, like glyphs on a background. */
+const textLike = (colours: number) => (x: number, y: number) => {
+  const i = (x * 7 + y * 13 + ((x * y) >> 3)) % colours;
+  return [(i * 37) & 255, (i * 91) & 255, (i * 53 + (i >> 8)) & 255];
+};
+
+describe('encodeRectPixels', () => {
+  it('sends one colour as solid RGBA', async () => {
+    const out = await encodeRectPixels(image(300, 200, () => [10, 20, 30]));
+    expect(out.encoding).toBe('solid');
+    expect([...out.data]).toEqual([10, 20, 30, 255]);
+  });
+
+  it.each([2, 3, 4, 5, 16, 17, 200, 256])('sends %i colours as a pixel-exact palette PNG', async (colours) => {
+    // Odd widths: rows of sub-byte pixels end mid-byte.
+    for (const w of [1, 7, 37, 301]) {
+      const input = image(w, 23, textLike(colours));
+      const out = await encodeRectPixels(input);
+      expect(out.encoding).toBe('png');
+      const decoded = await decode(out.data);
+      expect([decoded.w, decoded.h]).toEqual([w, 23]);
+      expect(decoded.rgba.equals(input.rgba)).toBe(true);
+    }
+  });
+
+  it('keeps anti-aliased text (hundreds of colours, mostly flat) lossless', async () => {
+    // Dark text on light paper, with 600 different edge shades sprinkled in.
+    const input = image(640, 200, (x, y) => {
+      if ((x + y * 3) % 97 === 0) return [(x * 5) & 255, (y * 3) & 255, (x + y) % 6];
+      return x % 9 < 2 && y % 16 < 11 ? [30, 30, 30] : [250, 246, 227];
+    });
+    const out = await encodeRectPixels(input);
+    expect(out.encoding).toBe('png');
+    expect((await decode(out.data)).rgba.equals(input.rgba)).toBe(true);
+  });
+
+  it('sends photographic content as JPEG', async () => {
+    let seed = 7;
+    const noise = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % 16) - 8;
+    const input = image(256, 256, (x, y) => [x + noise(), y + noise(), 128 + noise()]);
+    const out = await encodeRectPixels(input);
+    expect(out.encoding).toBe('jpeg');
+    const decoded = await decode(out.data);
+    let error = 0;
+    for (let i = 0; i < input.rgba.length; i++) error += Math.abs(decoded.rgba[i]! - input.rgba[i]!);
+    expect(error / input.rgba.length).toBeLessThan(8);
+  });
+
+  it('keeps small many-coloured areas lossless', async () => {
+    const input = image(32, 32, (x, y) => [x * 8, y * 8, (x * y) & 255]);
+    const out = await encodeRectPixels(input);
+    expect(out.encoding).toBe('png');
+    expect((await decode(out.data)).rgba.equals(input.rgba)).toBe(true);
+  });
+
+  it('accepts pixels at an unaligned offset', async () => {
+    const { rect, rgba } = image(33, 9, textLike(3));
+    const shifted = Buffer.alloc(rgba.length + 1);
+    rgba.copy(shifted, 1);
+    const out = await encodeRectPixels({ rect, rgba: shifted.subarray(1) });
+    expect((await decode(out.data)).rgba.equals(rgba)).toBe(true);
+  });
+
+  it('refuses pixels that do not match the rectangle', async () => {
+    await expect(encodeRectPixels({ rect: { x: 0, y: 0, w: 2, h: 2 }, rgba: Buffer.alloc(12) })).rejects.toThrow(RangeError);
+  });
+});

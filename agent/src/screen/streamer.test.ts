@@ -1,0 +1,303 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { decodeChannelMessage, RectAssembler, type RectHeader } from '../../../shared/channel.js';
+import { LIMITS } from '../../../shared/limits.js';
+import type { CapturedRect, Rect, ScreenSource } from '../platform/types.js';
+import { openX11, type X11Backend } from '../platform/x11/index.js';
+import { startXvfb, stopProcess, type Xvfb } from '../platform/x11/xvfb.js';
+import { ScreenStreamer } from './streamer.js';
+
+/** A screen in memory: paint() changes pixels and reports the damage, like X would. */
+class MemoryScreen implements ScreenSource {
+  readonly pixels: Buffer;
+  readonly captured: Rect[] = [];
+  failNext = false;
+  private listener: ((rects: Rect[]) => void) | null = null;
+
+  constructor(
+    readonly width: number,
+    readonly height: number,
+  ) {
+    this.pixels = Buffer.alloc(width * height * 4, 255);
+  }
+
+  onDamage(listener: (rects: Rect[]) => void) {
+    this.listener = listener;
+    setImmediate(() => listener([{ x: 0, y: 0, w: this.width, h: this.height }]));
+    return () => (this.listener = null);
+  }
+
+  async capture(rect: Rect): Promise<CapturedRect> {
+    if (this.failNext) {
+      this.failNext = false;
+      throw new Error('capture failed');
+    }
+    this.captured.push(rect);
+    const rgba = Buffer.alloc(rect.w * rect.h * 4);
+    for (let y = 0; y < rect.h; y++) {
+      const from = ((rect.y + y) * this.width + rect.x) * 4;
+      this.pixels.copy(rgba, y * rect.w * 4, from, from + rect.w * 4);
+    }
+    return { rect, rgba };
+  }
+
+  paint(rect: Rect, colour: (x: number, y: number) => number[]) {
+    for (let y = rect.y; y < rect.y + rect.h; y++) {
+      for (let x = rect.x; x < rect.x + rect.w; x++) this.pixels.set([...colour(x, y), 255], (y * this.width + x) * 4);
+    }
+    this.listener?.([rect]);
+  }
+
+  async close() {}
+}
+
+function solid(pixels: number, colour: Uint8Array) {
+  const rgba = Buffer.alloc(pixels * 4);
+  for (let i = 0; i < pixels; i++) rgba.set(colour, i * 4);
+  return rgba;
+}
+
+/** The console's side: reassembles rectangles, paints them, remembers frames. */
+class Viewer {
+  readonly frames: { frame: number; rects: RectHeader[] }[] = [];
+  /** Called once a frame is painted, as the console acks it. */
+  onPainted: (frame: number) => void = () => {};
+  readonly messages: Uint8Array[] = [];
+  private readonly assembler = new RectAssembler();
+  private current: RectHeader[] = [];
+  private painting = Promise.resolve();
+
+  constructor(readonly canvas: Buffer, readonly width: number) {}
+
+  receive = (msg: Uint8Array) => {
+    this.messages.push(msg);
+    const decoded = decodeChannelMessage(msg);
+    if (decoded.kind !== 'rect') throw new Error(`unexpected message ${decoded.kind}`);
+    const rect = this.assembler.push(decoded.fragment);
+    if (!rect) return;
+    this.current.push(rect.header);
+    this.painting = this.painting.then(() => this.paint(rect.header, rect.data));
+    if (rect.header.endOfFrame) {
+      const frame = rect.header.frame;
+      this.frames.push({ frame, rects: this.current });
+      this.current = [];
+      this.painting = this.painting.then(() => this.onPainted(frame));
+    }
+  };
+
+  /** Resolves once everything received so far is painted. */
+  painted() {
+    return this.painting;
+  }
+
+  private async paint(h: RectHeader, data: Uint8Array) {
+    const rgba = h.encoding === 'solid' ? solid(h.w * h.h, data) : await sharp(data).ensureAlpha().raw().toBuffer();
+    for (let y = 0; y < h.h; y++) rgba.copy(this.canvas, ((h.y + y) * this.width + h.x) * 4, y * h.w * 4, (y + 1) * h.w * 4);
+  }
+}
+
+async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 5000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+/** Lets every pending capture and encode finish (nothing here takes long). */
+const settle = () => new Promise((r) => setTimeout(r, 100));
+
+function setup(opts: { window?: number; bufferedAmount?: () => number } = {}, width = 320, height = 200) {
+  const screen = new MemoryScreen(width, height);
+  const viewer = new Viewer(Buffer.alloc(width * height * 4), width);
+  const streamer = new ScreenStreamer({ source: screen, send: viewer.receive, ...opts });
+  return { screen, viewer, streamer };
+}
+
+const grey = (v: number) => () => [v, v, v];
+const text = (x: number, y: number) => ((x * 7 + y * 3) % 5 < 2 ? [0, 0, 0] : [255, 255, 255]);
+
+describe('ScreenStreamer', () => {
+  let streamer: ScreenStreamer | undefined;
+  afterEach(() => streamer?.stop());
+
+  it('sends the full screen first, as frame 1, ending the frame on its last fragment', async () => {
+    const s = setup();
+    streamer = s.streamer;
+    streamer.start();
+    await until('frame 1', () => s.viewer.frames.length === 1);
+    expect(s.viewer.frames[0]).toMatchObject({ frame: 1, rects: [{ x: 0, y: 0, w: 320, h: 200, encoding: 'solid', endOfFrame: true }] });
+    await s.viewer.painted();
+    expect(s.viewer.canvas.equals(s.screen.pixels)).toBe(true);
+    expect(streamer.stats).toEqual({ frames: 1, rects: 1, bytes: s.viewer.messages.reduce((n, m) => n + m.length, 0) });
+  });
+
+  it('keeps at most `window` frames unacknowledged and sends only the latest state meanwhile', async () => {
+    const s = setup({ window: 2 });
+    streamer = s.streamer;
+    streamer.start();
+    await until('frame 1', () => s.viewer.frames.length === 1);
+    s.screen.paint({ x: 10, y: 10, w: 20, h: 20 }, grey(1));
+    await until('frame 2', () => s.viewer.frames.length === 2);
+
+    const capturesBefore = s.screen.captured.length;
+    s.screen.paint({ x: 200, y: 100, w: 30, h: 30 }, grey(2));
+    s.screen.paint({ x: 200, y: 100, w: 30, h: 30 }, text);
+    await settle();
+    expect(s.viewer.frames).toHaveLength(2); // window full: nothing goes out
+    expect(s.screen.captured).toHaveLength(capturesBefore); // and nothing is captured yet
+
+    streamer.ack(1);
+    await until('frame 3', () => s.viewer.frames.length === 3);
+    expect(s.viewer.frames[2]).toMatchObject({ frame: 3, rects: [{ x: 200, y: 100, w: 30, h: 30, encoding: 'png' }] });
+    expect(s.screen.captured).toHaveLength(capturesBefore + 1); // painted twice, captured once
+    await s.viewer.painted();
+    expect(s.viewer.canvas.equals(s.screen.pixels)).toBe(true);
+
+    streamer.ack(7); // not sent yet: ignored
+    streamer.ack(2);
+    streamer.ack(3);
+    s.screen.paint({ x: 0, y: 0, w: 5, h: 5 }, grey(9));
+    await until('frame 4', () => s.viewer.frames.length === 4);
+  });
+
+  it('waits while the channel has more than 1 MiB queued', async () => {
+    let buffered = 2 << 20;
+    const s = setup({ bufferedAmount: () => buffered });
+    streamer = s.streamer;
+    streamer.start();
+    await settle();
+    expect(s.viewer.frames).toHaveLength(0);
+    buffered = 0;
+    await until('frame 1', () => s.viewer.frames.length === 1);
+  });
+
+  it('sends the whole screen again on refresh, even with frames unacknowledged', async () => {
+    const s = setup({ window: 1 });
+    streamer = s.streamer;
+    streamer.start();
+    await until('frame 1', () => s.viewer.frames.length === 1);
+    streamer.refresh();
+    await until('frame 2', () => s.viewer.frames.length === 2);
+    expect(s.viewer.frames[1]!.rects).toMatchObject([{ x: 0, y: 0, w: 320, h: 200 }]);
+  });
+
+  it('splits large rectangles into messages of at most 64 KiB', async () => {
+    const s = setup({}, 640, 400);
+    // Noise: no encoder gets 640x400 of it under 64 KiB.
+    const noise = randomBytes(640 * 400 * 3);
+    s.screen.paint({ x: 0, y: 0, w: 640, h: 400 }, (x, y) => [...noise.subarray((y * 640 + x) * 3, (y * 640 + x) * 3 + 3)]);
+    streamer = s.streamer;
+    streamer.start();
+    await until('frame 1', () => s.viewer.frames.length === 1);
+    expect(s.viewer.messages.length).toBeGreaterThan(1);
+    for (const m of s.viewer.messages) expect(m.length).toBeLessThanOrEqual(LIMITS.channelMessageBytes);
+    const ends = s.viewer.messages.map((m) => decodeChannelMessage(m)).filter((d) => d.kind === 'rect' && d.fragment.endOfFrame);
+    expect(ends).toHaveLength(1);
+  });
+
+  it('reports a failed frame and carries on', async () => {
+    const error = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      const s = setup();
+      s.screen.failNext = true;
+      streamer = s.streamer;
+      streamer.start();
+      await until('the error report', () => error.mock.calls.length === 1);
+      expect(String(error.mock.calls[0]![0])).toMatch(/screen streamer: frame 1/);
+      s.screen.paint({ x: 1, y: 1, w: 2, h: 2 }, grey(0));
+      await until('frame 1', () => s.viewer.frames.length === 1);
+    } finally {
+      error.mockRestore();
+    }
+  });
+
+  it('sends nothing once stopped, and stops twice without harm', async () => {
+    const s = setup();
+    streamer = s.streamer;
+    streamer.start();
+    streamer.stop();
+    streamer.stop();
+    s.screen.paint({ x: 1, y: 1, w: 2, h: 2 }, grey(0));
+    await settle();
+    expect(s.viewer.messages).toHaveLength(0);
+  });
+});
+
+describe('ScreenStreamer on a real X server', () => {
+  let xvfb: Xvfb;
+  let x: X11Backend;
+  const children: ChildProcess[] = [];
+  const dir = mkdtempSync(join(tmpdir(), 'lifeline-streamer-'));
+
+  const spawnX = (cmd: string, args: string[]) => {
+    const child = spawn(cmd, args, { env: { ...process.env, DISPLAY: xvfb.display, LANG: 'C.UTF-8' }, stdio: 'ignore' });
+    children.push(child);
+    return child;
+  };
+
+  beforeAll(async () => {
+    xvfb = await startXvfb(1280, 720);
+    x = await openX11(xvfb.display);
+  });
+
+  afterAll(async () => {
+    await x?.close();
+    await Promise.all(children.map(stopProcess));
+    await xvfb?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('reproduces a text screen exactly, and sends a typed character as a small frame', async () => {
+    // Two terminals, one with a bitmap font (two colours), one anti-aliased
+    // (hundreds), on a solid background.
+    await new Promise((resolve) => spawnX('xsetroot', ['-solid', '#2e3440']).once('exit', resolve));
+    const listing = (name: string) => `ls -la /usr/bin | head -60; touch ${join(dir, name)}; exec sleep 600`;
+    spawnX('xterm', ['-geometry', '100x40+0+0', '-e', 'bash', '-c', listing('core')]);
+    spawnX('xterm', ['-fa', 'DejaVu Sans Mono', '-fs', '10', '-bg', '#fdf6e3', '-fg', '#333333', '-geometry', '80x30+600+200', '-e', 'bash', '-c', listing('aa')]);
+    await until('the terminals', () => existsSync(join(dir, 'core')) && existsSync(join(dir, 'aa')), 10_000);
+
+    const canvas = Buffer.alloc(1280 * 720 * 4);
+    const viewer = new Viewer(canvas, 1280);
+    const streamer = new ScreenStreamer({ source: x.screen, send: viewer.receive });
+    viewer.onPainted = (frame) => streamer.ack(frame);
+    streamer.start();
+
+    // The terminals may still be drawing: the console's picture must catch up
+    // with the screen and then match it exactly.
+    const matches = async (unlike?: Buffer) => {
+      await viewer.painted();
+      const screen = (await x.screen.capture({ x: 0, y: 0, w: 1280, h: 720 })).rgba;
+      return screen.equals(canvas) && !(unlike && screen.equals(unlike));
+    };
+    await until('the console to show the screen', () => matches(), 15_000);
+    expect(new Set(viewer.frames.flatMap((f) => f.rects.map((r) => r.encoding)))).not.toContain('jpeg');
+
+    // A terminal may draw in bursts, so a match can come between two: let the
+    // screen settle before telling a typed character's frames from the rest.
+    await new Promise<void>((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      const dispose = x.screen.onDamage(() => {
+        clearTimeout(timer);
+        timer = setTimeout(() => (dispose(), resolve()), 300);
+      });
+    });
+    await until('the console to catch up', () => matches(), 15_000);
+
+    const before = viewer.frames.length;
+    const untyped = Buffer.from(canvas);
+    await x.input.pointerMove(300, 300);
+    await x.input.key(0x78, true); // 'x', echoed by the terminal
+    await x.input.key(0x78, false);
+    await until('the typed character', () => matches(untyped), 15_000);
+    const typed = viewer.frames.slice(before).flatMap((f) => f.rects);
+    expect(typed.length).toBeGreaterThan(0);
+    // The character cell and the cursor moving on: a few dozen pixels, not the screen.
+    for (const r of typed) expect(r.w * r.h).toBeLessThan(64 * 64);
+    streamer.stop();
+  });
+});
