@@ -8,7 +8,7 @@ import {
   CONSOLE_EVENTS, CONSOLE_REQUESTS, dispatchRequest, isEventName, isRequestChannel,
   type ConsoleApi, type ConsoleHandlers, type DispatchResult, type Disposer, type EventName,
 } from '../../../shared/console-contract.js';
-import { LifelineError } from '../../../shared/errors.js';
+import { LifelineError, type WireError } from '../../../shared/errors.js';
 import { originOf } from './security.js';
 
 export interface SenderFrame {
@@ -54,13 +54,22 @@ export function registerIpcHandlers(ipcMain: IpcMainLike, handlers: ConsoleHandl
   };
 }
 
+/**
+ * contextBridge copies only an Error's message into the page's world, so
+ * rejections are plain `{ code, message }` objects the renderer turns back
+ * into typed errors.
+ */
+function rejectWith(error: WireError): Promise<never> {
+  return Promise.reject({ code: error.code, message: error.message });
+}
+
 /** The ConsoleApi the preload exposes to the renderer as `window.lifeline`. */
 export function createPreloadApi(ipcRenderer: IpcRendererLike): ConsoleApi {
   return {
     async invoke(channel, payload) {
-      if (!isRequestChannel(channel)) throw new LifelineError('ERR_UNKNOWN_TYPE', `Unknown console channel "${String(channel)}".`);
+      if (!isRequestChannel(channel)) return rejectWith({ code: 'ERR_UNKNOWN_TYPE', message: `Unknown console channel "${String(channel)}".` });
       const result = (await ipcRenderer.invoke(channel, payload)) as DispatchResult;
-      if (!result.ok) throw new LifelineError(result.error.code, result.error.message);
+      if (!result.ok) return rejectWith(result.error);
       return result.value as never;
     },
     on(event, listener) {

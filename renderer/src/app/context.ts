@@ -1,16 +1,18 @@
 import { createContext, useContext } from 'react';
 import { useStore } from 'zustand';
 import type { ConsoleApi } from '../../../shared/console-contract.js';
+import type { SessionPeers } from '../features/session/session-peers.js';
 import type { AppState, AppStore } from '../store/index.js';
 
 export interface AppServices {
   api: ConsoleApi;
   store: AppStore;
+  peers: SessionPeers;
 }
 
 export const ServicesContext = createContext<AppServices | null>(null);
 
-function useServices(): AppServices {
+export function useServices(): AppServices {
   const services = useContext(ServicesContext);
   if (!services) throw new Error('ServicesContext is missing');
   return services;

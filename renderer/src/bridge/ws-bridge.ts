@@ -68,10 +68,6 @@ export class WsBridge implements ConsoleApi {
     this.connect();
   }
 
-  get linkState(): LinkState {
-    return this.state;
-  }
-
   invoke<C extends RequestChannel>(channel: C, payload: RequestOf<C>): Promise<ResponseOf<C>> {
     if (this.disposed || this.state === 'closed') return Promise.reject(new LifelineError('ERR_NOT_CONNECTED'));
     const id = this.nextId++;

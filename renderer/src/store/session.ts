@@ -28,18 +28,25 @@ export const initialSession: SessionData = { session: null, ...noPeer };
 
 export function sessionChanged(data: SessionData, next: SessionState): SessionData {
   const current = data.session;
-  if (!current) {
-    // A late `ended` for a session already dismissed must not reopen it.
-    return next.status === 'ended' ? data : { ...data, ...noPeer, session: next };
-  }
-  if (current.requestId !== next.requestId) {
-    // The UI holds one session; another may replace it only once it has ended.
-    return current.status === 'ended' && next.status !== 'ended' ? { ...data, ...noPeer, session: next } : data;
+  if (!current || current.requestId !== next.requestId) {
+    // A session opens when accepted: the core also reports requests still
+    // waiting in the queue (e.g. one made with this technician's code) and
+    // late `ended`s of sessions already dismissed. The UI holds one session;
+    // another may replace it only once it has ended.
+    const free = !current || current.status === 'ended';
+    return free && next.status === 'active' ? { ...data, ...noPeer, session: next } : data;
   }
   if (next.status === 'ended') return { ...data, ...noPeer, remoteScreen: data.remoteScreen, session: next };
   // The agent's report of what it enforces is about the agent that just left.
   const agentGone = current.agentOnline && !next.agentOnline;
-  return { ...data, session: next, ...(agentGone ? { agentConsent: null } : {}) };
+  // An agent error is nearly always a refusal under the old consent.
+  const consentMoved = current.consent.view !== next.consent.view || current.consent.control !== next.consent.control;
+  return {
+    ...data,
+    session: next,
+    ...(agentGone ? { agentConsent: null } : {}),
+    ...(consentMoved ? { agentError: null } : {}),
+  };
 }
 
 export function sessionDismissed(data: SessionData): SessionData {

@@ -3,6 +3,7 @@ import type { QueueItem } from '../../../../shared/protocol.js';
 import { useApi, useAppState } from '../../app/context.js';
 import { useAction } from '../../app/use-action.js';
 import { useNow } from '../../app/use-now.js';
+import { formatClock } from '../../app/clock.js';
 import { waitingRequests } from '../../store/queue.js';
 import { formatWaiting } from './format.js';
 import { SessionCodePanel } from './SessionCodePanel.js';
@@ -51,7 +52,7 @@ function QueueRow({ item, now }: { item: QueueItem; now: number }) {
       <span className={item.agentOnline ? 'badge ok' : 'badge'} title="Whether the user's support client is connected">
         {item.agentOnline ? 'client online' : 'client offline'}
       </span>
-      <span className="waiting" title={new Date(item.createdAt).toLocaleString()}>
+      <span className="waiting" title={`Waiting since ${formatClock(item.createdAt)}`}>
         {formatWaiting(now - item.createdAt)}
       </span>
       <button className="button primary" data-testid="queue-accept" disabled={accept.pending} onClick={() => void accept.run()}>

@@ -62,7 +62,9 @@ export class WheelAccumulator {
       return Math.sign(acc);
     }
     notches = Math.max(-100, Math.min(100, notches));
-    this.acc[k] = acc - notches * WHEEL_PIXELS_PER_NOTCH;
+    // What the cap cut off is dropped, not owed: it would keep scrolling after the wheel stopped.
+    const rest = acc - notches * WHEEL_PIXELS_PER_NOTCH;
+    this.acc[k] = Math.max(-WHEEL_PIXELS_PER_NOTCH, Math.min(WHEEL_PIXELS_PER_NOTCH, rest));
     return notches;
   }
 }
@@ -100,11 +102,12 @@ export class KeyTracker {
 /**
  * At most one pointer move per animation frame: only the newest position is
  * sent. `flush` sends a pending move at once, so a click lands where the
- * pointer is.
+ * pointer is. A position equal to the last one sent is still sent: the
+ * remote pointer may have moved since (the user's own mouse, or input the
+ * agent refused), and a click must land where the technician sees it.
  */
 export class PointerCoalescer {
   private pending: { x: number; y: number } | null = null;
-  private last: { x: number; y: number } | null = null;
   private handle: number | null = null;
 
   constructor(
@@ -126,16 +129,13 @@ export class PointerCoalescer {
   flush(): void {
     const p = this.pending;
     this.pending = null;
-    if (!p || (this.last && this.last.x === p.x && this.last.y === p.y)) return;
-    this.last = p;
-    this.send(p);
+    if (p) this.send(p);
   }
 
-  /** Drops a pending move; the next move is sent even if it repeats the last one. */
+  /** Drops a pending move. */
   reset(): void {
     if (this.handle !== null) this.unschedule(this.handle);
     this.handle = null;
     this.pending = null;
-    this.last = null;
   }
 }

@@ -1,0 +1,226 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { encodeControl, encodeRect, type ControlMessage } from '../../../../shared/channel.js';
+import type { SignalData } from '../../../../shared/protocol.js';
+import { FakeApi } from '../../test/fixtures.js';
+import { PeerLink, type DecodedMessage, type PeerLike } from './peer-link.js';
+
+class FakePeer implements PeerLike {
+  connected = false;
+  destroyed = false;
+  signals: SignalData[] = [];
+  sent: Uint8Array[] = [];
+  private handlers = new Map<string, Array<(arg?: unknown) => void>>();
+  constructor(readonly iceServers: unknown) {}
+  on(event: string, listener: (arg: never) => void) {
+    const list = this.handlers.get(event) ?? [];
+    list.push(listener as (arg?: unknown) => void);
+    this.handlers.set(event, list);
+    return this;
+  }
+  fire(event: string, arg?: unknown) {
+    for (const l of this.handlers.get(event) ?? []) l(arg);
+  }
+  signal(data: SignalData) {
+    if (this.destroyed) throw new Error('destroyed');
+    this.signals.push(data);
+  }
+  send(data: Uint8Array) {
+    this.sent.push(data);
+  }
+  destroy() {
+    this.destroyed = true;
+    this.connected = false;
+  }
+  connect() {
+    this.connected = true;
+    this.fire('connect');
+  }
+}
+
+const ice = [{ urls: 'stun:stun.example' }];
+
+function setup() {
+  const api = new FakeApi();
+  api.handlers['config:get'] = () => ({ iceServers: ice });
+  api.handlers['signal:send'] = () => ({});
+  const peers: FakePeer[] = [];
+  const log = { warn: vi.fn(), info: vi.fn() };
+  const link = new PeerLink({
+    api,
+    requestId: 'r1',
+    createPeer: ({ iceServers }) => {
+      const p = new FakePeer(iceServers);
+      peers.push(p);
+      return p;
+    },
+    retryDelayMs: 1000,
+    connectTimeoutMs: 20_000,
+    log,
+  });
+  const statuses: string[] = [];
+  link.onStatus((s) => statuses.push(s));
+  const messages: DecodedMessage[] = [];
+  link.onMessage((m) => messages.push(m));
+  const peer = () => peers[peers.length - 1]!;
+  return { api, link, peers, peer, statuses, messages, log };
+}
+
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('PeerLink', () => {
+  it('creates an initiating peer with the ICE servers from config:get once wanted', async () => {
+    const { link, peers, peer, statuses } = setup();
+    expect(peers).toHaveLength(0);
+    link.setWanted(true);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(peers).toHaveLength(1);
+    expect(peer().iceServers).toEqual(ice);
+    peer().connect();
+    expect(statuses).toEqual(['connecting', 'connected']);
+  });
+
+  it('sends its signals to the core and feeds the core\'s signals for this request to the peer', async () => {
+    const { api, link, peer } = setup();
+    link.setWanted(true);
+    await vi.advanceTimersByTimeAsync(0);
+    peer().fire('signal', { type: 'offer', sdp: 'v=0' });
+    expect(api.calls.filter((c) => c.channel === 'signal:send')).toEqual([
+      { channel: 'signal:send', payload: { requestId: 'r1', data: { type: 'offer', sdp: 'v=0' } } },
+    ]);
+    api.emit('signal:received', { requestId: 'r1', data: { type: 'answer', sdp: 'v=0' } });
+    api.emit('signal:received', { requestId: 'other', data: { type: 'answer', sdp: 'v=1' } });
+    expect(peer().signals).toEqual([{ type: 'answer', sdp: 'v=0' }]);
+  });
+
+  it('decodes data messages, and logs and drops invalid ones', async () => {
+    const { link, peer, messages, log } = setup();
+    link.setWanted(true);
+    await vi.advanceTimersByTimeAsync(0);
+    peer().connect();
+    peer().fire('data', encodeControl({ t: 'screen', width: 800, height: 600 }));
+    peer().fire('data', encodeRect({ encoding: 'solid', frame: 1, x: 0, y: 0, w: 8, h: 8 }, new Uint8Array(4), true)[0]);
+    peer().fire('data', new Uint8Array([0x01, 0x7b]));
+    expect(messages.map((m) => m.kind)).toEqual(['control', 'rect']);
+    expect(log.warn).toHaveBeenCalledOnce();
+  });
+
+  it('sends control messages only while connected', async () => {
+    const { link, peer } = setup();
+    const ack: ControlMessage = { t: 'ack', frame: 7 };
+    expect(link.send(ack)).toBe(false);
+    link.setWanted(true);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(link.send(ack)).toBe(false);
+    peer().connect();
+    expect(link.send(ack)).toBe(true);
+    expect(peer().sent).toEqual([encodeControl(ack)]);
+  });
+
+  it('replaces a peer that closes with a fresh one about a second later', async () => {
+    const { link, peers, peer, statuses } = setup();
+    const started = vi.fn();
+    link.onPeerStarted(started);
+    link.setWanted(true);
+    await vi.advanceTimersByTimeAsync(0);
+    peer().connect();
+    const first = peer();
+    first.fire('close');
+    expect(first.destroyed).toBe(true);
+    expect(statuses.at(-1)).toBe('reconnecting');
+    await vi.advanceTimersByTimeAsync(999);
+    expect(peers).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(peers).toHaveLength(2);
+    expect(started).toHaveBeenCalledTimes(2);
+    peer().connect();
+    expect(statuses).toEqual(['connecting', 'connected', 'reconnecting', 'connecting', 'connected']);
+  });
+
+  it('an error followed by close makes one retry, not two', async () => {
+    const { link, peers, peer } = setup();
+    link.setWanted(true);
+    await vi.advanceTimersByTimeAsync(0);
+    const first = peer();
+    first.fire('error', Object.assign(new Error('ice failed'), { code: 'ERR_ICE_CONNECTION_FAILURE' }));
+    first.fire('close');
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(peers).toHaveLength(2);
+  });
+
+  it('gives up on a peer that does not connect in time and tries a fresh offer', async () => {
+    const { link, peers } = setup();
+    link.setWanted(true);
+    await vi.advanceTimersByTimeAsync(20_000);
+    expect(peers[0]!.destroyed).toBe(true);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(peers).toHaveLength(2);
+  });
+
+  it('retries when config:get fails', async () => {
+    const { api, link, peers, statuses } = setup();
+    api.handlers['config:get'] = () => {
+      throw new Error('offline');
+    };
+    link.setWanted(true);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(statuses).toEqual(['connecting', 'reconnecting']);
+    api.handlers['config:get'] = () => ({ iceServers: [] });
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(peers).toHaveLength(1);
+  });
+
+  it('destroys the peer when no longer wanted, and never retries', async () => {
+    const { link, peers, peer, statuses } = setup();
+    link.setWanted(true);
+    await vi.advanceTimersByTimeAsync(0);
+    peer().connect();
+    link.setWanted(false);
+    expect(peer().destroyed).toBe(true);
+    expect(statuses.at(-1)).toBe('idle');
+    peer().fire('close');
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(peers).toHaveLength(1);
+  });
+
+  it('a peer abandoned while config:get is in flight is never created', async () => {
+    const { api, link, peers } = setup();
+    let answer: (v: unknown) => void = () => {};
+    api.handlers['config:get'] = () => new Promise((r) => (answer = r));
+    link.setWanted(true);
+    link.setWanted(false);
+    answer({ iceServers: [] });
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(peers).toHaveLength(0);
+  });
+
+  it('ignores everything a destroyed peer still emits', async () => {
+    const { api, link, peers, messages } = setup();
+    link.setWanted(true);
+    await vi.advanceTimersByTimeAsync(0);
+    const old = peers[0]!;
+    old.fire('close');
+    await vi.advanceTimersByTimeAsync(1000);
+    const signalsBefore = api.calls.length;
+    old.fire('signal', { candidate: 'x' });
+    old.fire('data', encodeControl({ t: 'refresh' }));
+    old.fire('connect');
+    expect(api.calls.length).toBe(signalsBefore);
+    expect(messages).toEqual([]);
+    expect(link.currentStatus).toBe('connecting');
+  });
+
+  it('dispose destroys the peer, unsubscribes from signals and is idempotent', async () => {
+    const { api, link, peer } = setup();
+    link.setWanted(true);
+    await vi.advanceTimersByTimeAsync(0);
+    link.dispose();
+    link.dispose();
+    expect(peer().destroyed).toBe(true);
+    expect(api.listenerCount()).toBe(0);
+  });
+});

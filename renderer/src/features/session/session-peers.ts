@@ -1,0 +1,89 @@
+/**
+ * Drives the peer connection from the store, outside React: one PeerLink for
+ * the session on screen, wanted while that session is active and its agent is
+ * online, disposed when the session ends or another replaces it. Its status
+ * and the agent's low-rate reports go into the store; screen data does not
+ * (RemoteScreen subscribes to the link itself).
+ *
+ * Living outside React keeps the peer's lifetime tied to the session, not to
+ * component mounts (StrictMode mounts twice; a re-render must never renegotiate).
+ */
+import type { ConsoleApi, Disposer } from '../../../../shared/console-contract.js';
+import type { SessionState } from '../../../../shared/protocol.js';
+import type { AppStore } from '../../store/index.js';
+import { PeerLink, type PeerFactory, type PeerLinkOptions } from './peer-link.js';
+
+export interface SessionPeersOptions {
+  api: ConsoleApi;
+  store: AppStore;
+  createPeer: PeerFactory;
+  /** Passed to every PeerLink (tests shorten the timers). */
+  link?: Pick<PeerLinkOptions, 'retryDelayMs' | 'connectTimeoutMs' | 'log'>;
+}
+
+export class SessionPeers {
+  private link: PeerLink | null = null;
+  private requestId: string | null = null;
+  private linkDisposers: Disposer[] = [];
+  private seen: SessionState | null | undefined = undefined;
+  private readonly listeners = new Set<() => void>();
+  private readonly unsubscribeStore: Disposer;
+  private disposed = false;
+
+  constructor(private readonly options: SessionPeersOptions) {
+    this.unsubscribeStore = options.store.subscribe((s) => this.sync(s.session));
+    this.sync(options.store.getState().session);
+  }
+
+  /** The current session's link, or null; stable between changes (for useSyncExternalStore). */
+  readonly current = (): PeerLink | null => this.link;
+
+  /** Called whenever `current()` changes. */
+  readonly subscribe = (listener: () => void): Disposer => {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  };
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.unsubscribeStore();
+    this.replace(null);
+    this.listeners.clear();
+  }
+
+  private sync(session: SessionState | null): void {
+    // Store updates made below (peer status) call back in here: only a new session object matters.
+    if (session === this.seen || this.disposed) return;
+    this.seen = session;
+    const live = session && session.status !== 'ended' ? session : null;
+    if ((live?.requestId ?? null) !== this.requestId) this.replace(live?.requestId ?? null);
+    this.link?.setWanted(live !== null && live.status === 'active' && live.agentOnline);
+  }
+
+  private replace(requestId: string | null): void {
+    const old = this.link;
+    if (old) {
+      for (const d of this.linkDisposers) d();
+      this.linkDisposers = [];
+      this.link = null;
+      old.dispose();
+    }
+    this.requestId = requestId;
+    const actions = this.options.store.getState();
+    if (requestId) {
+      const link = new PeerLink({ api: this.options.api, requestId, createPeer: this.options.createPeer, ...this.options.link });
+      this.linkDisposers = [
+        link.onStatus((s) => actions.peerChanged(s)),
+        link.onMessage((m) => {
+          if (m.kind === 'control' && (m.msg.t === 'consent' || m.msg.t === 'error' || m.msg.t === 'screen')) actions.agentReported(m.msg);
+        }),
+      ];
+      this.link = link;
+    }
+    if (old) actions.peerChanged('idle');
+    for (const l of [...this.listeners]) l();
+  }
+}

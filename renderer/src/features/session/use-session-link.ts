@@ -1,0 +1,9 @@
+import { useSyncExternalStore } from 'react';
+import { useServices } from '../../app/context.js';
+import type { PeerLink } from './peer-link.js';
+
+/** The peer link of the session on screen (null once it has ended). */
+export function useSessionLink(): PeerLink | null {
+  const { peers } = useServices();
+  return useSyncExternalStore(peers.subscribe, peers.current);
+}

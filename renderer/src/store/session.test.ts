@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { sessionState } from '../test/fixtures.js';
+import {
+  agentErrorDismissed, agentReported, initialSession, peerChanged, sessionChanged, sessionDismissed,
+  type SessionData,
+} from './session.js';
+
+const active = (over = {}) => sessionChanged(initialSession, sessionState(over));
+
+describe('session slice', () => {
+  it('the first session state opens the session', () => {
+    expect(active().session?.requestId).toBe('r1');
+  });
+
+  it('a state for the same session replaces it', () => {
+    const s = sessionChanged(active(), sessionState({ consent: { view: true, control: true } }));
+    expect(s.session?.consent).toEqual({ view: true, control: true });
+  });
+
+  it('another session cannot replace one that is still running', () => {
+    const s = active();
+    expect(sessionChanged(s, sessionState({ requestId: 'r2' }))).toBe(s);
+  });
+
+  it('another session replaces one that has ended, with a clean peer state', () => {
+    let s = peerChanged(active(), 'connected');
+    s = sessionChanged(s, sessionState({ status: 'ended' }));
+    s = sessionChanged(s, sessionState({ requestId: 'r2' }));
+    expect(s.session?.requestId).toBe('r2');
+    expect(s.peer).toBe('idle');
+  });
+
+  it('a late "ended" for a session nobody shows does not reopen it', () => {
+    expect(sessionChanged(initialSession, sessionState({ status: 'ended' }))).toBe(initialSession);
+  });
+
+  it('a request still waiting in the queue does not open a session', () => {
+    expect(sessionChanged(initialSession, sessionState({ status: 'waiting' }))).toBe(initialSession);
+    const ended = sessionChanged(active(), sessionState({ status: 'ended' }));
+    expect(sessionChanged(ended, sessionState({ requestId: 'r2', status: 'waiting' }))).toBe(ended);
+  });
+
+  it('ending a session drops the peer state but keeps the screen size for the last picture', () => {
+    let s = peerChanged(active(), 'connected');
+    s = agentReported(s, { t: 'screen', width: 1920, height: 1080 });
+    s = agentReported(s, { t: 'consent', view: true, control: false });
+    s = sessionChanged(s, sessionState({ status: 'ended', endedReason: 'The user ended the session.' }));
+    expect(s).toMatchObject({ peer: 'idle', agentConsent: null, remoteScreen: { width: 1920, height: 1080 } });
+    expect(s.session?.status).toBe('ended');
+  });
+
+  it('forgets what the agent enforced when the agent goes offline', () => {
+    let s = agentReported(active(), { t: 'consent', view: true, control: true });
+    s = sessionChanged(s, sessionState({ agentOnline: false }));
+    expect(s.agentConsent).toBeNull();
+  });
+
+  it('records the agent\'s screen size, consent and errors', () => {
+    let s: SessionData = active();
+    s = agentReported(s, { t: 'screen', width: 800, height: 600 });
+    s = agentReported(s, { t: 'consent', view: true, control: false });
+    s = agentReported(s, { t: 'error', code: 'ERR_CONSENT', message: 'The user has not allowed this.' });
+    expect(s).toMatchObject({
+      remoteScreen: { width: 800, height: 600 },
+      agentConsent: { view: true, control: false },
+      agentError: 'The user has not allowed this.',
+    });
+    expect(agentErrorDismissed(s).agentError).toBeNull();
+  });
+
+  it('a change of consent clears the agent\'s last refusal', () => {
+    let s = agentReported(active(), { t: 'error', code: 'ERR_CONSENT', message: 'The user has not allowed remote control.' });
+    s = sessionChanged(s, sessionState({ portalOnline: false }));
+    expect(s.agentError).not.toBeNull();
+    s = sessionChanged(s, sessionState({ consent: { view: true, control: true } }));
+    expect(s.agentError).toBeNull();
+  });
+
+  it('only an ended session can be dismissed', () => {
+    const running = active();
+    expect(sessionDismissed(running)).toBe(running);
+    expect(sessionDismissed(sessionChanged(running, sessionState({ status: 'ended' }))).session).toBeNull();
+  });
+});
