@@ -13,6 +13,6 @@ echo "== unit";      npx vitest run --reporter=default --reporter=json --outputF
 echo "== build";     npx vite build --config renderer/vite.config.ts --logLevel warn
 echo "== e2e"
 status=0
-PLAYWRIGHT_JSON_OUTPUT_NAME=test-results/e2e.json npx playwright test -c e2e/playwright.config.ts --reporter=list,json || status=$?
+PLAYWRIGHT_JSON_OUTPUT_NAME="$PWD/test-results/e2e.json" npx playwright test -c e2e/playwright.config.ts --reporter=list,json || status=$?
 node scripts/summarize-tests.mjs test-results/unit.json test-results/e2e.json
 exit $status
