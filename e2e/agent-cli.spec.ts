@@ -1,23 +1,36 @@
 /** The agent's command line tells the user what went wrong, in a sentence, and exits. */
 import { expect, test } from '@playwright/test';
-import { run, startServer, type LifelineServer } from './harness.js';
+import { run, startServer, startXvfb, type LifelineServer, type XDisplay } from './harness.js';
 
 let server: LifelineServer;
-test.beforeAll(async () => { server = await startServer(); });
-test.afterAll(async () => server?.stop());
+let x: XDisplay;
+test.beforeAll(async () => {
+  server = await startServer();
+  x = await startXvfb(['1024x768x24']);
+});
+test.afterAll(async () => {
+  await x?.stop();
+  await server?.stop();
+});
 
-test('an agent started with a wrong code reports it and exits; without arguments it prints its usage', async () => {
-  // No display is needed to learn that the code is wrong, but the agent opens
-  // the display first; DISPLAY points nowhere so the check order is visible too.
-  const noDisplay = run(process.execPath, ['agent/bin/lifeline-agent.js', '--server', server.url, '--code', '1234567890'], { DISPLAY: ':4242' });
+const agent = (args: string[], display = x.display) => run(process.execPath, ['agent/bin/lifeline-agent.js', ...args], { DISPLAY: display });
+
+test('an agent started with a wrong code on a real display says the code is not valid and exits', async () => {
+  const p = agent(['--server', server.url, '--code', '123 456 7890']);
+  expect(await p.exited).toBe(2);
+  expect(p.output()).toMatch(/This session code is not valid/);
+});
+
+test('an agent without a display, without arguments, or with a malformed code explains itself and exits', async () => {
+  const noDisplay = agent(['--server', server.url, '--code', '1234567890'], ':4242');
   expect(await noDisplay.exited).toBe(3);
   expect(noDisplay.output()).toMatch(/Cannot open the display/);
 
-  const usage = run(process.execPath, ['agent/bin/lifeline-agent.js']);
+  const usage = agent([]);
   expect(await usage.exited).toBe(2);
   expect(usage.output()).toMatch(/usage: lifeline-agent --server/);
 
-  const badCode = run(process.execPath, ['agent/bin/lifeline-agent.js', '--server', server.url, '--code', '12ab']);
+  const badCode = agent(['--server', server.url, '--code', '12ab']);
   expect(await badCode.exited).toBe(2);
   expect(badCode.output()).toMatch(/10 digits/);
 });

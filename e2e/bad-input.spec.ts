@@ -99,7 +99,7 @@ test('a message before hello, a bad hello, and a bad console token are refused w
   expect((await d.next((m) => m.type === 'error')).code).toBe('ERR_BAD_MESSAGE');
 });
 
-test('wrong, reused and expired codes get a clear message on the portal, and an agent with a bad code exits with it', async ({ browser }) => {
+test('wrong, reused and expired codes get a clear message on the portal, and a second agent with a used code is refused', async ({ browser }) => {
   const c = await consoleClient();
   const page = await (await browser.newContext()).newPage();
 
