@@ -53,6 +53,15 @@ export default tseslint.config(
     },
   },
   {
+    files: ['electron/src/core/**/*.ts', 'electron/src/web/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [folder('renderer'), folder('server'), folder('agent'), folder('electron/src/electron'),
+          { group: ['electron'], message: 'The console core and web host run without Electron.' }],
+      }],
+    },
+  },
+  {
     files: ['electron/src/electron/**/*.ts'],
     rules: { 'no-restricted-syntax': 'off' },
   },
