@@ -16,10 +16,17 @@ import {
 import { ServerConnection, type SocketLike } from '../../../shared/server-connection.js';
 import { z } from 'zod';
 
+/** Where the console keeps its sign-in between runs. The web host keeps none. */
+export interface TokenStore {
+  load(): string | null;
+  save(token: string | null): void;
+}
+
 export interface ConsoleCoreOptions {
   /** The support server, e.g. https://support.example.com */
   serverUrl: string;
   emit: EmitEvent;
+  tokenStore?: TokenStore;
   log?: (msg: string) => void;
 }
 
@@ -39,8 +46,10 @@ export function createConsoleCore(opts: ConsoleCoreOptions): ConsoleCore {
   const wsUrl = `${base.replace(/^http/, 'ws')}/ws`;
   const log = opts.log ?? (() => undefined);
 
-  let token: string | null = null;
+  let token: string | null = opts.tokenStore?.load() ?? null;
   let technician: Technician | null = null;
+  // Resolved when a stored sign-in is confirmed (welcome) or refused by the server.
+  let restoring: { promise: Promise<void>; done: () => void } | null = null;
   let iceServers: IceServer[] = [];
   let conn: ServerConnection<ServerToConsole> | null = null;
   let queue: QueueItem[] = [];
@@ -76,6 +85,7 @@ export function createConsoleCore(opts: ConsoleCoreOptions): ConsoleCore {
       case 'welcome':
         iceServers = msg.iceServers;
         technician = msg.technician;
+        restoring?.done();
         flushOutbox();
         return;
       case 'queue:snapshot':
@@ -137,7 +147,9 @@ export function createConsoleCore(opts: ConsoleCoreOptions): ConsoleCore {
   function signOut(): void {
     conn?.stop();
     conn = null;
+    if (token) opts.tokenStore?.save(null);
     token = null;
+    restoring?.done();
     technician = null;
     queue = [];
     sessions.clear();
@@ -157,6 +169,7 @@ export function createConsoleCore(opts: ConsoleCoreOptions): ConsoleCore {
       signOut();
       token = r.token;
       technician = r.technician;
+      opts.tokenStore?.save(r.token);
       connect();
       return { technician: r.technician };
     },
@@ -166,6 +179,7 @@ export function createConsoleCore(opts: ConsoleCoreOptions): ConsoleCore {
       return {};
     },
     async 'auth:status'() {
+      if (restoring) await restoring.promise;
       // A renderer that reloads gets the current picture again.
       if (technician) {
         opts.emit('connection:changed', { state: conn?.online ? 'online' : 'connecting' });
@@ -210,5 +224,13 @@ export function createConsoleCore(opts: ConsoleCoreOptions): ConsoleCore {
     },
   };
 
-  return { handlers, dispose: () => { conn?.stop(); conn = null; } };
+  if (token) {
+    // A sign-in kept from the last run: reconnect with it; the server says whether it still holds.
+    let done!: () => void;
+    const promise = new Promise<void>((r) => (done = r));
+    restoring = { promise, done: () => { restoring = null; done(); } };
+    connect();
+  }
+
+  return { handlers, dispose: () => { conn?.stop(); conn = null; restoring?.done(); } };
 }

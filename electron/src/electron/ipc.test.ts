@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CONSOLE_REQUESTS, type ConsoleHandlers } from '../../../shared/console-contract.js';
 import { createPreloadApi, registerIpcHandlers, type InvokeEvent, type IpcMainLike, type IpcRendererLike } from './ipc.js';
-import { secureWebPreferences } from './security.js';
 
 const ORIGIN = 'lifeline-app://console';
 
@@ -92,13 +91,5 @@ describe('Electron IPC wiring generated from the console contract', () => {
     ipc.send('connection:changed', { state: 'offline' });
     expect(got).toEqual([{ state: 'online' }]);
     expect(() => api.on('made:up' as never, () => undefined)).toThrow(/Unknown console event/);
-  });
-});
-
-describe('window security defaults', () => {
-  it('isolates, sandboxes and strips Node from every console window', () => {
-    expect(secureWebPreferences('/p.js')).toMatchObject({
-      contextIsolation: true, nodeIntegration: false, sandbox: true, webSecurity: true, webviewTag: false,
-    });
   });
 });

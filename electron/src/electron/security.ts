@@ -7,6 +7,18 @@ export const CSP =
   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; " +
   "connect-src 'self'; worker-src 'self' blob:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
+/**
+ * Permissions a console page may get; every other request is refused.
+ * fullscreen: the remote screen's full-screen mode. clipboard-sanitized-write:
+ * copying the remote user's clipboard text to the technician's clipboard.
+ * WebRTC data channels need no camera, microphone or screen permission.
+ */
+export const ALLOWED_PERMISSIONS: ReadonlySet<string> = new Set(['fullscreen', 'clipboard-sanitized-write']);
+
+export function isPermissionAllowed(permission: string, requestingUrl: string): boolean {
+  return ALLOWED_PERMISSIONS.has(permission) && originOf(requestingUrl) === APP_ORIGIN;
+}
+
 export function secureWebPreferences(preload: string) {
   return {
     preload,
