@@ -14,7 +14,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const port = Number(process.env.LIFELINE_PORT ?? 8080);
 
 const server = await startServer({
-  dataDir: path.join(root, 'data'),
+  dataDir: process.env.LIFELINE_DATA ?? path.join(root, 'data'),
   port,
   onAdminCreated: (user, password) => {
     process.stdout.write(`\nFirst run: created the administrator account.\n  user: ${user}\n  password: ${password}\nKeep it now; it will not be shown again.\n\n`);
@@ -23,11 +23,15 @@ const server = await startServer({
 const console_ = await startWebHost({ serverUrl: server.url, rendererDir: path.join(root, 'dist/renderer'), port: port + 1 });
 
 process.stdout.write(`Support server and user portal: ${server.url}\n`);
-if (!electronBinary()) {
-  process.stdout.write(`Electron is not installed on this machine, so the console runs in your browser: ${console_.url}\n`);
-  if (process.env.DISPLAY && hasCommand('xdg-open')) spawn('xdg-open', [console_.url], { stdio: 'ignore', detached: true }).unref();
+const electron = electronBinary();
+let desktop: ReturnType<typeof spawn> | null = null;
+if (electron && process.env.DISPLAY) {
+  desktop = openDesktopConsole(electron);
+  process.stdout.write(`Opening the desktop console (a browser console is also at ${console_.url}).\n`);
 } else {
-  process.stdout.write(`Console: ${console_.url} (the desktop app is packaged separately: see README)\n`);
+  const why = electron ? 'There is no display for the desktop app' : 'Electron is not installed on this machine';
+  process.stdout.write(`${why}, so the console runs in your browser: ${console_.url}\n`);
+  if (process.env.DISPLAY && !process.env.LIFELINE_NO_BROWSER && hasCommand('xdg-open')) spawn('xdg-open', [console_.url], { stdio: 'ignore', detached: true }).unref();
 }
 
 let agent: ReturnType<typeof spawn> | null = null;
@@ -44,6 +48,7 @@ if (process.env.DISPLAY) {
 process.stdout.write('Press Ctrl+C to stop.\n');
 
 const stop = async () => {
+  desktop?.kill('SIGTERM');
   agent?.kill('SIGTERM');
   await console_.close();
   await server.close();
@@ -51,6 +56,15 @@ const stop = async () => {
 };
 process.once('SIGINT', () => void stop());
 process.once('SIGTERM', () => void stop());
+
+function openDesktopConsole(bin: string): ReturnType<typeof spawn> {
+  spawnSync(process.execPath, [path.join(root, 'scripts/build-electron.mjs')], { cwd: root, stdio: 'inherit' });
+  // Chromium refuses to start as root with its sandbox on; that only happens on a demo machine.
+  const args = process.getuid?.() === 0 ? [root, '--no-sandbox'] : [root];
+  const child = spawn(bin, args, { cwd: root, stdio: 'inherit', env: { ...process.env, LIFELINE_SERVER: server.url } });
+  child.once('exit', () => void stop());
+  return child;
+}
 
 function electronBinary(): string | null {
   try {

@@ -21,4 +21,6 @@ export interface ServerContext {
   iceServers: IceServer[];
   /** The URL users and agents reach this server at (shown in the portal's instructions). */
   publicUrl: string | null;
+  /** Console installers and electron-updater's latest*.yml, served at /updates/ (data/updates). */
+  updatesDir: string;
 }

@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import type { IceServer } from '../../shared/protocol.js';
@@ -57,6 +58,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     codeFailures: new FailureLimiter(opts.codeFailuresPerMinute ?? 10, 60_000),
     iceServers: opts.iceServers ?? [],
     publicUrl: opts.publicUrl ?? null,
+    updatesDir: path.join(opts.dataDir, 'updates'),
   };
 
   if ((await auth.countTechnicians()) === 0) {

@@ -37,6 +37,7 @@ export function createHttpHandler(ctx: ServerContext) {
     try {
       if (req.method === 'GET' && STATIC[url.pathname]) return serveStatic(res, STATIC[url.pathname]!);
       if (req.method === 'GET' && url.pathname === '/api/health') return json(res, 200, { ok: true });
+      if (req.method === 'GET' && url.pathname.startsWith('/updates/')) return serveUpdate(ctx.updatesDir, url.pathname.slice('/updates/'.length), res);
       if (req.method === 'POST' && url.pathname === '/api/login') {
         const body = await readBody(req, LoginRequest);
         const r = await ctx.auth.login(body.username, body.password);
@@ -95,6 +96,24 @@ function serveStatic(res: ServerResponse, entry: { file: string; type: string })
   const body = fs.readFileSync(path.join(PORTAL_DIR, entry.file));
   res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': entry.type });
   res.end(body);
+}
+
+/**
+ * The console's auto-update feed (electron-updater, generic provider): files
+ * an admin drops into data/updates. Only plain file names, nothing else.
+ */
+function serveUpdate(dir: string, name: string, res: ServerResponse): void {
+  const file = path.join(dir, decodeURIComponent(name));
+  if (!/^[\w.-]+$/.test(decodeURIComponent(name)) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
+    throw new LifelineError('ERR_NOT_FOUND', 'No such update file.');
+  }
+  res.writeHead(200, {
+    'content-type': file.endsWith('.yml') ? 'text/yaml; charset=utf-8' : 'application/octet-stream',
+    'content-length': fs.statSync(file).size,
+    'x-content-type-options': 'nosniff',
+    'cache-control': 'no-cache',
+  });
+  fs.createReadStream(file).pipe(res);
 }
 
 async function readBody<S extends z.ZodType>(req: IncomingMessage, schema: S): Promise<z.infer<S>> {
