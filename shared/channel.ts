@@ -4,6 +4,7 @@
  *
  *   0x01 control  | utf-8 JSON, parsed against `ControlMessage`
  *   0x02 rect     | a fragment of an encoded screen rectangle (see RECT_HEADER_BYTES)
+ *   0x03 cursor   | a cursor shape: PNG, drawn by the console at the pointer (see CURSOR_HEADER_BYTES)
  *
  * No message exceeds LIMITS.channelMessageBytes: an encoded rectangle larger
  * than that travels as several fragments, in order, each repeating the header
@@ -15,10 +16,30 @@ import { LIMITS } from './limits.js';
 
 export const KIND_CONTROL = 0x01;
 export const KIND_RECT = 0x02;
+export const KIND_CURSOR = 0x03;
 
 // ---------- control messages ----------
 
 const coord = z.number().int().min(0).max(65535);
+
+export const QualityMode = z.enum(['auto', 'best', 'low', 'grey']);
+export type QualityMode = z.infer<typeof QualityMode>;
+
+export const Monitor = z.object({
+  id: z.string().max(64),
+  name: z.string().max(64),
+  x: z.number().int(),
+  y: z.number().int(),
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+  primary: z.boolean(),
+});
+export type Monitor = z.infer<typeof Monitor>;
+
+/** `all` streams the whole X screen (every monitor); otherwise one monitor's id. */
+export const MonitorChoice = z.string().min(1).max(64);
+
+export const ClipboardSelection = z.enum(['clipboard', 'primary']);
 
 export const ControlMessage = z.discriminatedUnion('t', [
   // console -> agent
@@ -30,8 +51,18 @@ export const ControlMessage = z.discriminatedUnion('t', [
   /** Release every key and button the console pressed (sent on focus loss). */
   z.object({ t: z.literal('release-all') }),
   z.object({ t: z.literal('refresh') }),
+  /** Screen quality: auto adapts to measured throughput and RTT; grey is for very weak links. */
+  z.object({ t: z.literal('quality'), mode: QualityMode }),
+  z.object({ t: z.literal('monitor'), id: MonitorChoice }),
+  // both ways, only while control is allowed; the agent enforces it
+  z.object({ t: z.literal('clipboard'), selection: ClipboardSelection, text: z.string().max(LIMITS.clipboardChars) }),
   // agent -> console
+  /** Size of the streamed area (the chosen monitor, or the whole screen); rect and pointer coordinates are relative to it. */
   z.object({ t: z.literal('screen'), width: z.number().int().positive(), height: z.number().int().positive() }),
+  z.object({ t: z.literal('monitors'), monitors: z.array(Monitor).max(16), selected: MonitorChoice }),
+  /** Pointer position in streamed-area coordinates and the shape to draw there (by serial; shapes arrive as cursor messages). */
+  z.object({ t: z.literal('cursor-pos'), x: z.number().int(), y: z.number().int(), serial: z.number().int().min(0), visible: z.boolean() }),
+  z.object({ t: z.literal('quality-changed'), mode: QualityMode, effective: z.enum(['lossless', 'jpeg', 'grey']), jpegQuality: z.number().int().min(1).max(100) }),
   z.object({ t: z.literal('consent'), view: z.boolean(), control: z.boolean() }),
   z.object({ t: z.literal('error'), code: z.enum(ERROR_CODES), message: z.string() }),
 ]);
@@ -50,11 +81,25 @@ export function encodeControl(msg: ControlMessage): Uint8Array {
 
 // ---------- screen rectangles ----------
 
-export const Encoding = { png: 1, jpeg: 2, solid: 3 } as const;
+/**
+ * png/jpeg: image bytes; solid: 4 bytes RGBA; copy: u16 srcX, u16 srcY (LE) —
+ * the console copies the w x h pixels it already shows at (srcX, srcY) to (x, y).
+ */
+export const Encoding = { png: 1, jpeg: 2, solid: 3, copy: 4 } as const;
 export type EncodingName = keyof typeof Encoding;
 const ENCODING_BY_ID = new Map<number, EncodingName>(Object.entries(Encoding).map(([k, v]) => [v, k as EncodingName]));
 
 export const FLAG_END_OF_FRAME = 0x01;
+
+/**
+ * The console allocates a rectangle's whole size when its first fragment
+ * arrives, and the agent is hostile input: bound it by the rectangle's area
+ * (no encoding here needs more than 8 bytes a pixel plus headers) and overall.
+ */
+export const MAX_RECT_BYTES = 64 * 1024 * 1024;
+export function maxEncodedRectBytes(w: number, h: number): number {
+  return Math.min(MAX_RECT_BYTES, w * h * 8 + 64 * 1024);
+}
 
 /**
  * kind u8 | encoding u8 | flags u8 | reserved u8 | frame u32 |
@@ -114,6 +159,7 @@ export function encodeRect(
 export type ChannelMessage =
   | { kind: 'control'; msg: ControlMessage }
   | { kind: 'rect'; fragment: RectFragment }
+  | { kind: 'cursor'; cursor: CursorShape }
   | { kind: 'invalid'; reason: string };
 
 /** Parses one data-channel message. Never throws: bad input is reported as `invalid`. */
@@ -149,7 +195,22 @@ export function decodeChannelMessage(buf: Uint8Array): ChannelMessage {
     };
     if (fragment.w === 0 || fragment.h === 0) return { kind: 'invalid', reason: 'empty rect' };
     if (fragment.offset + fragment.payload.length > fragment.total) return { kind: 'invalid', reason: 'fragment overruns its rect' };
+    if (fragment.total > maxEncodedRectBytes(fragment.w, fragment.h)) return { kind: 'invalid', reason: 'rect too large for its size' };
     return { kind: 'rect', fragment };
+  }
+  if (buf[0] === KIND_CURSOR) {
+    if (buf.length <= CURSOR_HEADER_BYTES) return { kind: 'invalid', reason: 'cursor message truncated' };
+    const v = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    const cursor: CursorShape = {
+      hotX: v.getUint16(2, true),
+      hotY: v.getUint16(4, true),
+      w: v.getUint16(6, true),
+      h: v.getUint16(8, true),
+      serial: v.getUint32(12, true),
+      png: buf.subarray(CURSOR_HEADER_BYTES),
+    };
+    if (cursor.w === 0 || cursor.h === 0 || cursor.w > 256 || cursor.h > 256) return { kind: 'invalid', reason: 'bad cursor size' };
+    return { kind: 'cursor', cursor };
   }
   return { kind: 'invalid', reason: `unknown message kind ${buf[0]}` };
 }
@@ -164,7 +225,8 @@ export class RectAssembler {
   /** Returns the completed rectangle, or null while more fragments are due. */
   push(f: RectFragment): { header: RectHeader; data: Uint8Array } | null {
     if (f.offset === 0) {
-      this.current = { header: f, data: new Uint8Array(f.total), received: 0 };
+      const { payload: _payload, ...header } = f;
+      this.current = { header, data: new Uint8Array(f.total), received: 0 };
     } else if (!this.current || this.current.received !== f.offset || this.current.header.total !== f.total) {
       this.current = null;
       throw new Error('rect fragment out of order');
@@ -176,4 +238,31 @@ export class RectAssembler {
     this.current = null;
     return { header: { ...cur.header, endOfFrame: f.endOfFrame }, data: cur.data };
   }
+}
+
+// ---------- cursor shapes ----------
+
+/** kind u8 | reserved u8 | hotX u16 | hotY u16 | w u16 | h u16 | reserved u16 | serial u32 (LE), then PNG bytes. */
+export const CURSOR_HEADER_BYTES = 16;
+
+export interface CursorShape {
+  serial: number;
+  hotX: number;
+  hotY: number;
+  w: number;
+  h: number;
+  png: Uint8Array;
+}
+
+export function encodeCursor(c: CursorShape): Uint8Array {
+  const msg = new Uint8Array(CURSOR_HEADER_BYTES + c.png.length);
+  const v = new DataView(msg.buffer);
+  v.setUint8(0, KIND_CURSOR);
+  v.setUint16(2, c.hotX, true);
+  v.setUint16(4, c.hotY, true);
+  v.setUint16(6, c.w, true);
+  v.setUint16(8, c.h, true);
+  v.setUint32(12, c.serial, true);
+  msg.set(c.png, CURSOR_HEADER_BYTES);
+  return msg;
 }

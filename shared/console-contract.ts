@@ -42,6 +42,8 @@ export const CONSOLE_EVENTS = {
   'chat:received': z.object({ message: ChatMessage }),
   'signal:received': z.object({ requestId, data: SignalData }),
   'error:raised': z.object({ code: z.enum(ERROR_CODES), message: z.string() }),
+  /** A lifeline:// link asked the desktop console to show a session or a jump client. */
+  'deep-link:opened': z.object({ target: z.enum(['session', 'jump']), id: z.string().max(64) }),
 } as const;
 
 export type ConsoleRequests = typeof CONSOLE_REQUESTS;

@@ -12,7 +12,7 @@ const NAMED: Record<string, number> = {
   ScrollLock: 0xff14, PrintScreen: 0xff61, ContextMenu: 0xff67, NumLock: 0xff7f, CapsLock: 0xffe5,
   F1: 0xffbe, F2: 0xffbf, F3: 0xffc0, F4: 0xffc1, F5: 0xffc2, F6: 0xffc3,
   F7: 0xffc4, F8: 0xffc5, F9: 0xffc6, F10: 0xffc7, F11: 0xffc8, F12: 0xffc9,
-  Dead: 0xfe50, AltGraph: 0xfe03, Compose: 0xff20,
+  Dead: 0xfe50, Compose: 0xff20,
 };
 
 /** Modifiers and keys whose left/right side matters, by KeyboardEvent.code. */
@@ -42,6 +42,9 @@ export function codePointForKeysym(keysym: number): number | null {
 
 /** The keysym for a key event, or null for keys we do not forward (e.g. "Unidentified"). */
 export function keysymFromKeyEvent(e: { key: string; code: string }): number | null {
+  // AltGr arrives as code AltRight; forwarding it as Alt_R would turn AltGr+Q = "@"
+  // into Alt+@ remotely. The character it produces travels as its own keysym instead.
+  if (e.key === 'AltGraph') return null;
   const byCode = BY_CODE[e.code];
   if (byCode !== undefined) return byCode;
   const named = NAMED[e.key];

@@ -80,3 +80,13 @@ describe('ChatService', () => {
     expect(await chat.history(await newRequest())).toEqual([]);
   });
 });
+
+describe('chat deduplication under concurrency', () => {
+  it('a re-send racing the original from another connection is stored once and nobody gets an error', async () => {
+    const requestId = await newRequest();
+    const m = { requestId, from: 'user' as const, author: 'U', text: 'hello', clientId: 'same-id' };
+    const results = await Promise.all([chat.add(m), chat.add(m)]);
+    expect(results.filter((r) => r === null)).toHaveLength(1);
+    expect(await chat.history(requestId)).toHaveLength(1);
+  });
+});

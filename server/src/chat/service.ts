@@ -13,16 +13,14 @@ export class ChatService {
    * null: the sender re-sent it after a reconnect and it was already delivered.
    */
   async add(input: { requestId: string; from: ChatMessage['from']; author: string; text: string; clientId?: string | undefined }): Promise<ChatMessage | null> {
-    if (input.clientId) {
-      const dup = await this.db.selectFrom('chat_messages').select('id').where('request_id', '=', input.requestId).where('client_id', '=', input.clientId).executeTakeFirst();
-      if (dup) return null;
-    }
+    // One statement, so a re-send racing the original (from a new connection) is still stored once.
     const row = await this.db
       .insertInto('chat_messages')
       .values({ request_id: input.requestId, sender: input.from, author: input.author, text: input.text, created_at: Date.now(), client_id: input.clientId ?? null })
+      .onConflict((oc) => oc.columns(['request_id', 'client_id']).doNothing())
       .returning(['id', 'request_id', 'sender', 'author', 'text', 'created_at', 'client_id'])
-      .executeTakeFirstOrThrow();
-    return toMessage(row);
+      .executeTakeFirst();
+    return row ? toMessage(row) : null;
   }
 
   async history(requestId: string): Promise<ChatMessage[]> {
