@@ -1,12 +1,25 @@
 /**
- * Administration from the command line.
- *   lifeline-admin add-technician <username> [--name "Display Name"] [--admin] [--password-stdin] [--data ./data]
- * Without --password-stdin a password is generated and printed once.
+ * Administration from the command line (`npm run admin -- <command>`):
+ *   add-technician <username> [--name "Display Name"] [--admin] [--password-stdin]
+ *   grant <username> <tool...>      revoke <username> <tool...>
+ *   add-script <name> --shell bash [--description "..."]   (body on stdin)
+ *   remove-script <name>            list-scripts
+ * Every command takes [--data DIR]. Tools: view control files sysinfo shell shell_elevated scripts.
  */
 import { parseArgs } from 'node:util';
+import { Tool } from '../../shared/permissions.js';
 import { AuthService } from './auth/service.js';
 import { randomSecret } from './crypto.js';
-import { openDatabase } from './db/index.js';
+import { openDatabase, type Db } from './db/index.js';
+import { SCRIPT_SHELLS, ScriptService, type ScriptShell } from './scripts/service.js';
+
+const USAGE = `usage: lifeline-admin <command> [--data DIR]
+  add-technician <username> [--name "Display Name"] [--admin] [--password-stdin]
+  grant <username> <tool...> | revoke <username> <tool...>
+  add-script <name> --shell ${SCRIPT_SHELLS.join('|')} [--description "..."]   (script body on stdin)
+  remove-script <name> | list-scripts
+tools: ${Tool.options.join(' ')}
+`;
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -14,33 +27,65 @@ const { values, positionals } = parseArgs({
     name: { type: 'string' },
     admin: { type: 'boolean', default: false },
     'password-stdin': { type: 'boolean', default: false },
+    shell: { type: 'string', default: 'bash' },
+    description: { type: 'string', default: '' },
     data: { type: 'string', default: process.env.LIFELINE_DATA ?? 'data' },
   },
 });
 
-const [command, username] = positionals;
-if (command !== 'add-technician' || !username) {
-  process.stderr.write('usage: lifeline-admin add-technician <username> [--name "Display Name"] [--admin] [--password-stdin] [--data DIR]\n');
-  process.exit(2);
-}
-
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const c of process.stdin) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  return Buffer.concat(chunks).toString('utf8');
 }
 
+function tools(names: string[]): Tool[] {
+  const parsed = Tool.array().min(1).safeParse(names);
+  if (!parsed.success) throw new Error(`Name one or more tools: ${Tool.options.join(' ')}`);
+  return parsed.data;
+}
+
+const COMMANDS: Record<string, (db: Db, args: string[]) => Promise<string>> = {
+  async 'add-technician'(db, [username]) {
+    if (!username) throw new Error(USAGE);
+    const password = values['password-stdin'] ? (await readStdin()).replace(/\r?\n$/, '') : randomSecret(12);
+    const tech = await new AuthService(db).createTechnician({ username, displayName: values.name ?? username, password, role: values.admin ? 'admin' : 'technician' });
+    return `Added ${tech.role} "${tech.username}" (${tech.displayName}).${values['password-stdin'] ? '' : `\n  password: ${password}`}`;
+  },
+  async grant(db, [username, ...names]) {
+    const now = await new AuthService(db).changePermissions(username ?? '', tools(names), true);
+    return `${username} may now: ${now.join(', ')}`;
+  },
+  async revoke(db, [username, ...names]) {
+    const now = await new AuthService(db).changePermissions(username ?? '', tools(names), false);
+    return `${username} may now: ${now.join(', ') || 'nothing'}`;
+  },
+  async 'add-script'(db, [name]) {
+    if (!name) throw new Error(USAGE);
+    const script = await new ScriptService(db).save(
+      { name, description: values.description, shell: values.shell as ScriptShell, body: await readStdin() },
+      'cli',
+    );
+    return `Saved script "${script.name}" (${script.shell}).`;
+  },
+  async 'remove-script'(db, [name]) {
+    return (await new ScriptService(db).remove(name ?? '')) ? `Removed script "${name}".` : `No script named "${name}".`;
+  },
+  async 'list-scripts'(db) {
+    const list = await new ScriptService(db).list();
+    return list.length ? list.map((s) => `${s.name} (${s.shell}) ${s.description}`).join('\n') : 'No scripts yet.';
+  },
+};
+
+const [command, ...args] = positionals;
+const run = command ? COMMANDS[command] : undefined;
+if (!run) {
+  process.stderr.write(USAGE);
+  process.exit(2);
+}
 const db = await openDatabase(values.data);
 try {
-  const password = values['password-stdin'] ? await readStdin() : randomSecret(12);
-  const tech = await new AuthService(db).createTechnician({
-    username,
-    displayName: values.name ?? username,
-    password,
-    role: values.admin ? 'admin' : 'technician',
-  });
-  process.stdout.write(`Added ${tech.role} "${tech.username}" (${tech.displayName}).\n`);
-  if (!values['password-stdin']) process.stdout.write(`  password: ${password}\n`);
+  process.stdout.write(`${await run(db, args)}\n`);
 } catch (e) {
   process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
   process.exitCode = 1;

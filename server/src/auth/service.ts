@@ -2,6 +2,7 @@
 import { hash, verify } from '@node-rs/argon2';
 import { LifelineError } from '../../../shared/errors.js';
 import type { Technician } from '../../../shared/protocol.js';
+import { DEFAULT_PERMISSIONS, Tool } from '../../../shared/permissions.js';
 import type { Db } from '../db/index.js';
 import { randomSecret, sha256 } from '../crypto.js';
 
@@ -70,6 +71,29 @@ export class AuthService {
       .executeTakeFirst();
     if (!row || row.expires_at < Date.now()) throw new LifelineError('ERR_NOT_AUTHENTICATED');
     return toTechnician(row);
+  }
+
+  /** The tools a technician may use: his own list, or his role's defaults. */
+  async permissionsOf(technicianId: number): Promise<Tool[]> {
+    const row = await this.db.selectFrom('technicians').select(['role', 'permissions']).where('id', '=', technicianId).executeTakeFirst();
+    if (!row) return [];
+    if (row.permissions === null) return [...DEFAULT_PERMISSIONS[row.role]];
+    const parsed = Tool.array().safeParse(JSON.parse(row.permissions));
+    return parsed.success ? parsed.data : [];
+  }
+
+  /** Adds (`grant`) or removes tools from a technician's permissions. Returns the new list. */
+  async changePermissions(username: string, tools: Tool[], grant: boolean): Promise<Tool[]> {
+    const row = await this.db.selectFrom('technicians').select(['id']).where('username', '=', username).executeTakeFirst();
+    if (!row) throw new Error(`No technician named "${username}".`);
+    const current = new Set(await this.permissionsOf(row.id));
+    for (const t of tools) {
+      if (grant) current.add(t);
+      else current.delete(t);
+    }
+    const next = Tool.options.filter((t) => current.has(t));
+    await this.db.updateTable('technicians').set({ permissions: JSON.stringify(next) }).where('id', '=', row.id).execute();
+    return next;
   }
 
   async getTechnician(id: number): Promise<Technician | null> {

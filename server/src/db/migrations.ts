@@ -73,6 +73,32 @@ export function migrations(isPostgres: boolean): Record<string, Migration> {
           .execute();
       },
     },
+    '0002-tools': {
+      async up(db: Kysely<unknown>) {
+        const id = <T extends string>(t: CreateTableBuilder<T>) => withAutoId(t, isPostgres);
+        // JSON array of tools; null means the role's defaults.
+        await db.schema.alterTable('technicians').addColumn('permissions', 'text').execute();
+        await id(db.schema.createTable('scripts'))
+          .addColumn('name', 'text', (c) => c.notNull().unique())
+          .addColumn('description', 'text', (c) => c.notNull())
+          .addColumn('shell', 'text', (c) => c.notNull())
+          .addColumn('body', 'text', (c) => c.notNull())
+          .addColumn('created_by', 'text', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await id(db.schema.createTable('script_runs'))
+          .addColumn('request_id', 'text', (c) => c.notNull().references('requests.id'))
+          .addColumn('script_id', 'integer', (c) => c.notNull())
+          .addColumn('script_name', 'text', (c) => c.notNull())
+          .addColumn('technician_id', 'integer', (c) => c.notNull())
+          .addColumn('started_at', 'bigint', (c) => c.notNull())
+          .addColumn('finished_at', 'bigint')
+          .addColumn('exit_code', 'integer')
+          .addColumn('output', 'text', (c) => c.notNull().defaultTo(''))
+          .execute();
+        await db.schema.createIndex('script_runs_by_request').on('script_runs').columns(['request_id', 'id']).execute();
+      },
+    },
   };
 }
 

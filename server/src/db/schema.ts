@@ -8,6 +8,8 @@ export interface TechniciansTable {
   password_hash: string;
   role: 'admin' | 'technician';
   created_at: number;
+  /** JSON array of tools; null = the role's defaults. */
+  permissions: string | null;
 }
 
 export interface AuthTokensTable {
@@ -64,6 +66,29 @@ export interface AuditLogTable {
   detail: string;
 }
 
+export interface ScriptsTable {
+  id: Generated<number>;
+  name: string;
+  description: string;
+  shell: string;
+  body: string;
+  created_by: string;
+  updated_at: number;
+}
+
+export interface ScriptRunsTable {
+  id: Generated<number>;
+  request_id: string;
+  script_id: number;
+  script_name: string;
+  technician_id: number;
+  started_at: number;
+  finished_at: number | null;
+  exit_code: number | null;
+  /** Combined output, capped (see ScriptService). */
+  output: string;
+}
+
 export interface Database {
   technicians: TechniciansTable;
   auth_tokens: AuthTokensTable;
@@ -71,6 +96,8 @@ export interface Database {
   requests: RequestsTable;
   chat_messages: ChatMessagesTable;
   audit_log: AuditLogTable;
+  scripts: ScriptsTable;
+  script_runs: ScriptRunsTable;
 }
 
 export type Db = Kysely<Database>;
