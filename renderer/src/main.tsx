@@ -16,7 +16,13 @@ const connection = connectConsole();
 const store = createAppStore();
 // Wired once for the page's lifetime, outside React, so no event is missed while components mount.
 wireStore(connection.api, store, { onLinkChanged: (l) => connection.onLinkChanged(l) });
-const peers = new SessionPeers({ api: connection.api, store, createPeer: createSimplePeer });
+const peers = new SessionPeers({
+  api: connection.api,
+  store,
+  createPeer: createSimplePeer,
+  // Absent on an insecure origin (a browser console reached over plain http from another machine).
+  clipboard: navigator.clipboard ?? null,
+});
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

@@ -25,8 +25,8 @@ describe('console windows', () => {
     expect(CSP).toContain("script-src 'self';");
     expect(CSP).not.toMatch(/unsafe-(inline|eval)/);
   });
-  it('grant only full screen and clipboard writing, and only to the app itself', () => {
-    expect([...ALLOWED_PERMISSIONS].sort()).toEqual(['clipboard-sanitized-write', 'fullscreen']);
+  it('grant only full screen, keyboard lock and clipboard writing, and only to the app itself', () => {
+    expect([...ALLOWED_PERMISSIONS].sort()).toEqual(['clipboard-sanitized-write', 'fullscreen', 'keyboardLock']);
     expect(isPermissionAllowed('fullscreen', `${APP_ORIGIN}/index.html`)).toBe(true);
     for (const p of ['media', 'geolocation', 'notifications', 'openExternal', 'display-capture']) expect(isPermissionAllowed(p, `${APP_ORIGIN}/`)).toBe(false);
     expect(isPermissionAllowed('fullscreen', 'https://evil.example/')).toBe(false);

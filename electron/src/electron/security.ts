@@ -9,11 +9,13 @@ export const CSP =
 
 /**
  * Permissions a console page may get; every other request is refused.
- * fullscreen: the remote screen's full-screen mode. clipboard-sanitized-write:
- * copying the remote user's clipboard text to the technician's clipboard.
+ * fullscreen: the remote screen's full-screen mode; keyboardLock: in full
+ * screen, keys like Alt+Tab and Escape go to the remote machine, not the
+ * technician's desktop. clipboard-sanitized-write: copying the remote user's
+ * clipboard text to the technician's clipboard.
  * WebRTC data channels need no camera, microphone or screen permission.
  */
-export const ALLOWED_PERMISSIONS: ReadonlySet<string> = new Set(['fullscreen', 'clipboard-sanitized-write']);
+export const ALLOWED_PERMISSIONS: ReadonlySet<string> = new Set(['fullscreen', 'keyboardLock', 'clipboard-sanitized-write']);
 
 export function isPermissionAllowed(permission: string, requestingUrl: string): boolean {
   return ALLOWED_PERMISSIONS.has(permission) && originOf(requestingUrl) === APP_ORIGIN;

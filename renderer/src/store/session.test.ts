@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { sessionState } from '../test/fixtures.js';
 import {
-  agentErrorDismissed, agentReported, initialSession, peerChanged, sessionChanged, sessionDismissed,
-  type SessionData,
+  agentErrorDismissed, agentReported, initialSession, monitorChosen, peerChanged, qualityChosen, remoteClipboardCopied,
+  sessionChanged, sessionDismissed, viewOnlyChanged, type SessionData,
 } from './session.js';
 
 const active = (over = {}) => sessionChanged(initialSession, sessionState(over));
@@ -80,5 +80,64 @@ describe('session slice', () => {
     const running = active();
     expect(sessionDismissed(running)).toBe(running);
     expect(sessionDismissed(sessionChanged(running, sessionState({ status: 'ended' }))).session).toBeNull();
+  });
+});
+
+describe('session slice: screen choices, clipboard and view-only', () => {
+  const monitors = [
+    { id: 'DP-1', name: 'Dell', x: 0, y: 0, width: 2560, height: 1440, primary: true },
+    { id: 'HDMI-1', name: 'LG', x: 2560, y: 0, width: 1920, height: 1080, primary: false },
+  ];
+
+  it('records the monitors and the quality the agent reports', () => {
+    let s = agentReported(active(), { t: 'monitors', monitors, selected: 'DP-1' });
+    s = agentReported(s, { t: 'quality-changed', mode: 'auto', effective: 'jpeg', jpegQuality: 70 });
+    expect(s.monitors).toEqual({ list: monitors, selected: 'DP-1' });
+    expect(s.quality).toEqual({ mode: 'auto', effective: 'jpeg', jpegQuality: 70 });
+  });
+
+  it('a choice shows at once and is remembered for the next peer; the agent\'s report still wins', () => {
+    let s = agentReported(active(), { t: 'monitors', monitors, selected: 'DP-1' });
+    s = agentReported(s, { t: 'quality-changed', mode: 'auto', effective: 'jpeg', jpegQuality: 70 });
+    s = monitorChosen(s, 'all');
+    s = qualityChosen(s, 'grey');
+    expect(s.monitors?.selected).toBe('all');
+    expect(s.quality?.mode).toBe('grey');
+    expect(s.screenChoice).toEqual({ monitor: 'all', quality: 'grey' });
+    s = agentReported(s, { t: 'monitors', monitors, selected: 'HDMI-1' });
+    expect(s.monitors?.selected).toBe('HDMI-1');
+  });
+
+  it('a choice made before the agent reported anything is only remembered', () => {
+    const s = qualityChosen(monitorChosen(active(), 'DP-1'), 'low');
+    expect(s).toMatchObject({ monitors: null, quality: null, screenChoice: { monitor: 'DP-1', quality: 'low' } });
+  });
+
+  it('forgets the agent\'s monitors and quality when it goes offline, but keeps the technician\'s choices', () => {
+    let s = agentReported(active(), { t: 'monitors', monitors, selected: 'DP-1' });
+    s = qualityChosen(s, 'best');
+    s = sessionChanged(s, sessionState({ agentOnline: false }));
+    expect(s).toMatchObject({ monitors: null, quality: null, screenChoice: { quality: 'best' } });
+  });
+
+  it('keeps the remote clipboard text, not the primary selection, and tracks the local copy of the newest text only', () => {
+    let s = agentReported(active(), { t: 'clipboard', selection: 'clipboard', text: 'first' });
+    s = agentReported(s, { t: 'clipboard', selection: 'primary', text: 'selected with the mouse' });
+    expect(s.remoteClipboard).toEqual({ text: 'first', copied: 'pending' });
+    s = agentReported(s, { t: 'clipboard', selection: 'clipboard', text: 'second' });
+    s = remoteClipboardCopied(s, 'first', true);
+    expect(s.remoteClipboard).toEqual({ text: 'second', copied: 'pending' });
+    s = remoteClipboardCopied(s, 'second', false);
+    expect(s.remoteClipboard).toEqual({ text: 'second', copied: 'not-copied' });
+  });
+
+  it('view-only, choices and clipboard start fresh with the next session', () => {
+    let s = viewOnlyChanged(active(), true);
+    s = qualityChosen(s, 'low');
+    s = agentReported(s, { t: 'clipboard', selection: 'clipboard', text: 'secret' });
+    s = sessionChanged(s, sessionState({ status: 'ended' }));
+    expect(s.viewOnly).toBe(true);
+    s = sessionChanged(s, sessionState({ requestId: 'r2' }));
+    expect(s).toMatchObject({ viewOnly: false, remoteClipboard: null, screenChoice: { monitor: null, quality: null } });
   });
 });

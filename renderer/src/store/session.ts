@@ -1,5 +1,5 @@
 import type { StateCreator } from 'zustand';
-import type { ControlMessage } from '../../../shared/channel.js';
+import type { ControlMessage, Monitor, QualityMode } from '../../../shared/channel.js';
 import type { Consent, SessionState } from '../../../shared/protocol.js';
 import type { AppState } from './index.js';
 
@@ -9,7 +9,15 @@ import type { AppState } from './index.js';
  */
 export type PeerStatus = 'idle' | 'connecting' | 'connected' | 'reconnecting';
 
-type AgentReport = Extract<ControlMessage, { t: 'screen' | 'consent' | 'error' }>;
+export type AgentReport = Extract<ControlMessage, { t: 'screen' | 'consent' | 'error' | 'monitors' | 'quality-changed' | 'clipboard' }>;
+
+export type ScreenQuality = Omit<Extract<ControlMessage, { t: 'quality-changed' }>, 't'>;
+
+export interface RemoteClipboard {
+  text: string;
+  /** Whether it also went to the technician's own clipboard (browsers may refuse). */
+  copied: 'pending' | 'copied' | 'not-copied';
+}
 
 export interface SessionData {
   /** The one session this console shows; stays after it ends until dismissed. */
@@ -20,11 +28,25 @@ export interface SessionData {
   /** The agent's last error, as a sentence. */
   agentError: string | null;
   remoteScreen: { width: number; height: number } | null;
+  /** The remote machine's monitors and which one is streamed (`all` for every one). */
+  monitors: { list: Monitor[]; selected: string } | null;
+  /** The quality the agent streams at, as it last said. */
+  quality: ScreenQuality | null;
+  /** What the technician picked, sent again to every new peer (a reconnect must not undo it). */
+  screenChoice: { monitor: string | null; quality: QualityMode | null };
+  /** The last text the remote clipboard sent. */
+  remoteClipboard: RemoteClipboard | null;
+  /** No input of any kind goes to the remote machine. */
+  viewOnly: boolean;
 }
 
-const noPeer = { peer: 'idle', agentConsent: null, agentError: null, remoteScreen: null } as const;
+/** What belongs to the agent on the other end of the peer. */
+const agentReports = { agentConsent: null, monitors: null, quality: null } as const;
+const noPeer = { peer: 'idle', agentError: null, remoteScreen: null, ...agentReports } as const;
+/** What the technician did in one session. */
+const freshSession = { screenChoice: { monitor: null, quality: null }, remoteClipboard: null, viewOnly: false } as const;
 
-export const initialSession: SessionData = { session: null, ...noPeer };
+export const initialSession: SessionData = { session: null, ...noPeer, ...freshSession };
 
 export function sessionChanged(data: SessionData, next: SessionState): SessionData {
   const current = data.session;
@@ -34,23 +56,23 @@ export function sessionChanged(data: SessionData, next: SessionState): SessionDa
     // late `ended`s of sessions already dismissed. The UI holds one session;
     // another may replace it only once it has ended.
     const free = !current || current.status === 'ended';
-    return free && next.status === 'active' ? { ...data, ...noPeer, session: next } : data;
+    return free && next.status === 'active' ? { ...data, ...noPeer, ...freshSession, session: next } : data;
   }
   if (next.status === 'ended') return { ...data, ...noPeer, remoteScreen: data.remoteScreen, session: next };
-  // The agent's report of what it enforces is about the agent that just left.
+  // What the agent reported (the consent it enforces, its monitors, its quality) is about the agent that just left.
   const agentGone = current.agentOnline && !next.agentOnline;
   // An agent error is nearly always a refusal under the old consent.
   const consentMoved = current.consent.view !== next.consent.view || current.consent.control !== next.consent.control;
   return {
     ...data,
     session: next,
-    ...(agentGone ? { agentConsent: null } : {}),
+    ...(agentGone ? agentReports : {}),
     ...(consentMoved ? { agentError: null } : {}),
   };
 }
 
 export function sessionDismissed(data: SessionData): SessionData {
-  return data.session?.status === 'ended' ? { ...data, ...noPeer, session: null } : data;
+  return data.session?.status === 'ended' ? { ...data, ...noPeer, ...freshSession, session: null } : data;
 }
 
 export function peerChanged(data: SessionData, peer: PeerStatus): SessionData {
@@ -65,7 +87,41 @@ export function agentReported(data: SessionData, msg: AgentReport): SessionData 
       return { ...data, agentConsent: { view: msg.view, control: msg.control } };
     case 'error':
       return { ...data, agentError: msg.message };
+    case 'monitors':
+      return { ...data, monitors: { list: msg.monitors, selected: msg.selected } };
+    case 'quality-changed':
+      return { ...data, quality: { mode: msg.mode, effective: msg.effective, jpegQuality: msg.jpegQuality } };
+    case 'clipboard':
+      // The X primary selection changes with every text selection; only an explicit copy is the clipboard.
+      return msg.selection === 'clipboard' ? { ...data, remoteClipboard: { text: msg.text, copied: 'pending' } } : data;
   }
+}
+
+export function remoteClipboardCopied(data: SessionData, text: string, copied: boolean): SessionData {
+  // A newer text may have arrived while the browser was writing this one.
+  if (data.remoteClipboard?.text !== text) return data;
+  return { ...data, remoteClipboard: { text, copied: copied ? 'copied' : 'not-copied' } };
+}
+
+/** Shown at once; the agent's next report confirms or corrects it. */
+export function monitorChosen(data: SessionData, id: string): SessionData {
+  return {
+    ...data,
+    screenChoice: { ...data.screenChoice, monitor: id },
+    monitors: data.monitors && { ...data.monitors, selected: id },
+  };
+}
+
+export function qualityChosen(data: SessionData, mode: QualityMode): SessionData {
+  return {
+    ...data,
+    screenChoice: { ...data.screenChoice, quality: mode },
+    quality: data.quality && { ...data.quality, mode },
+  };
+}
+
+export function viewOnlyChanged(data: SessionData, viewOnly: boolean): SessionData {
+  return { ...data, viewOnly };
 }
 
 export function agentErrorDismissed(data: SessionData): SessionData {
@@ -78,6 +134,10 @@ export interface SessionSlice extends SessionData {
   peerChanged(peer: PeerStatus): void;
   agentReported(msg: AgentReport): void;
   agentErrorDismissed(): void;
+  remoteClipboardCopied(text: string, copied: boolean): void;
+  monitorChosen(id: string): void;
+  qualityChosen(mode: QualityMode): void;
+  viewOnlyChanged(viewOnly: boolean): void;
 }
 
 export const createSessionSlice: StateCreator<AppState, [], [], SessionSlice> = (set) => ({
@@ -87,4 +147,8 @@ export const createSessionSlice: StateCreator<AppState, [], [], SessionSlice> = 
   peerChanged: (peer) => set((s) => peerChanged(s, peer)),
   agentReported: (msg) => set((s) => agentReported(s, msg)),
   agentErrorDismissed: () => set((s) => agentErrorDismissed(s)),
+  remoteClipboardCopied: (text, copied) => set((s) => remoteClipboardCopied(s, text, copied)),
+  monitorChosen: (id) => set((s) => monitorChosen(s, id)),
+  qualityChosen: (mode) => set((s) => qualityChosen(s, mode)),
+  viewOnlyChanged: (viewOnly) => set((s) => viewOnlyChanged(s, viewOnly)),
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { buttonChanges, KeyTracker, PointerCoalescer, WheelAccumulator, WHEEL_GESTURE_GAP_MS } from './input.js';
+import { buttonChanges, isPasteShortcut, KeyTracker, PasteGate, PointerCoalescer, WheelAccumulator, WHEEL_GESTURE_GAP_MS } from './input.js';
 
 describe('buttons', () => {
   it('maps DOM buttons to X11 buttons: left 1, middle 2, right 3', () => {
@@ -119,6 +119,107 @@ describe('pointer coalescing', () => {
     c.move({ x: 5, y: 5 });
     c.reset();
     frame();
+    expect(sent).toEqual([]);
+  });
+});
+
+describe('modifiers never stuck', () => {
+  const up = { shiftKey: false, ctrlKey: false, altKey: false };
+
+  it('a modifier whose keyup was lost is released when an event shows it up', () => {
+    const k = new KeyTracker();
+    k.press({ key: 'Control', code: 'ControlLeft' });
+    k.press({ key: 'Alt', code: 'AltLeft' });
+    k.press({ key: 'a', code: 'KeyA' });
+    expect(k.releaseStale({ ...up, ctrlKey: true, altKey: true })).toEqual([]);
+    expect(k.releaseStale({ ...up, ctrlKey: true })).toEqual([0xffe9]);
+    expect(k.releaseStale(up)).toEqual([0xffe3]);
+    // Ordinary keys are left alone, and a released modifier is not released twice.
+    expect(k.releaseStale(up)).toEqual([]);
+    expect(k.release({ key: 'a', code: 'KeyA' })).toBe(0x61);
+  });
+
+  it('AltGr and the Super key are not second-guessed (platforms report them differently)', () => {
+    const k = new KeyTracker();
+    k.press({ key: 'AltGraph', code: 'AltRight' });
+    k.press({ key: 'Meta', code: 'MetaLeft' });
+    expect(k.releaseStale(up)).toEqual([]);
+  });
+});
+
+describe('paste', () => {
+  const key = (over: Partial<{ key: string; ctrlKey: boolean; metaKey: boolean; altKey: boolean; shiftKey: boolean }>) => ({
+    key: 'v', ctrlKey: false, metaKey: false, altKey: false, shiftKey: false, ...over,
+  });
+
+  it('recognises Ctrl+V, Ctrl+Shift+V, Shift+Insert and Cmd+V, not V or AltGr combinations', () => {
+    expect(isPasteShortcut(key({ ctrlKey: true }))).toBe(true);
+    expect(isPasteShortcut(key({ ctrlKey: true, shiftKey: true, key: 'V' }))).toBe(true);
+    expect(isPasteShortcut(key({ shiftKey: true, key: 'Insert' }))).toBe(true);
+    expect(isPasteShortcut(key({ metaKey: true }))).toBe(true);
+    expect(isPasteShortcut(key({}))).toBe(false);
+    expect(isPasteShortcut(key({ ctrlKey: true, altKey: true }))).toBe(false);
+    expect(isPasteShortcut(key({ key: 'Insert' }))).toBe(false);
+  });
+
+  function gate() {
+    const sent: string[] = [];
+    const timers = new Map<number, () => void>();
+    let next = 1;
+    const g = new PasteGate(
+      (k, down) => sent.push(`${down ? '+' : '-'}${k.toString(16)}`),
+      (cb) => {
+        timers.set(next, cb);
+        return next++;
+      },
+      (h) => timers.delete(h),
+    );
+    const expire = () => {
+      for (const [h, cb] of [...timers]) {
+        timers.delete(h);
+        cb();
+      }
+    };
+    return { g, sent, timers, expire };
+  }
+
+  it('holds the V press until the paste event, then forwards it: the text goes first', () => {
+    const { g, sent, timers } = gate();
+    g.hold('KeyV', 0x76);
+    expect(g.holding('KeyV')).toBe(true);
+    expect(sent).toEqual([]);
+    sent.push('clipboard');
+    g.release(true);
+    expect(timers.size).toBe(0);
+    expect(g.keyUp('KeyV', 0x76)).toBe(false);
+    expect(sent).toEqual(['clipboard', '+76']);
+  });
+
+  it('without a paste event the press goes on after a short wait, or at its keyup', () => {
+    const { g, sent, expire } = gate();
+    g.hold('KeyV', 0x76);
+    expire();
+    expect(sent).toEqual(['+76']);
+    g.hold('Insert', 0xff63);
+    expect(g.keyUp('Insert', 0xff63)).toBe(true);
+    expect(sent).toEqual(['+76', '+ff63', '-ff63']);
+  });
+
+  it('a refused paste drops the press and swallows its release', () => {
+    const { g, sent } = gate();
+    g.hold('KeyV', 0x76);
+    g.release(false);
+    expect(g.keyUp('KeyV', 0x76)).toBe(true);
+    expect(sent).toEqual([]);
+    expect(g.keyUp('KeyV', 0x76)).toBe(false);
+  });
+
+  it('reset forgets a held press without sending it', () => {
+    const { g, sent, timers } = gate();
+    g.hold('KeyV', 0x76);
+    g.reset();
+    expect(timers.size).toBe(0);
+    expect(g.keyUp('KeyV', 0x76)).toBe(false);
     expect(sent).toEqual([]);
   });
 });

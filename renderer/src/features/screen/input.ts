@@ -72,6 +72,19 @@ export class WheelAccumulator {
 // ---------- keys ----------
 
 /**
+ * Modifier keys whose state every key and mouse event reports, by code. A
+ * modifier tracked as down while the event says it is up lost its keyup
+ * (the technician's system swallowed it), and is released remotely too.
+ * Not AltRight (it is AltGraph on many layouts, which sets no altKey) and
+ * not Meta (platforms disagree on whether the Super/Windows key sets metaKey).
+ */
+const MODIFIER_FLAGS: Readonly<Record<string, 'shiftKey' | 'ctrlKey' | 'altKey'>> = {
+  ShiftLeft: 'shiftKey', ShiftRight: 'shiftKey', ControlLeft: 'ctrlKey', ControlRight: 'ctrlKey', AltLeft: 'altKey',
+};
+
+export type ModifierFlags = Pick<KeyboardEvent, 'shiftKey' | 'ctrlKey' | 'altKey'>;
+
+/**
  * Remembers which keysym each physical key sent on keydown, so its keyup
  * releases the same keysym even if a modifier changed `key` in between
  * (press "a", press Shift, release "a": the browser reports "A").
@@ -92,8 +105,92 @@ export class KeyTracker {
     return keysym;
   }
 
+  /** Forgets, and returns, the modifiers held here that the event says are up. */
+  releaseStale(flags: ModifierFlags): number[] {
+    const stale: number[] = [];
+    for (const [id, keysym] of this.down) {
+      const flag = MODIFIER_FLAGS[id];
+      if (flag && !flags[flag]) {
+        this.down.delete(id);
+        stale.push(keysym);
+      }
+    }
+    return stale;
+  }
+
   clear(): void {
     this.down.clear();
+  }
+}
+
+// ---------- paste ----------
+
+/** Keys that make the browser paste (and fire a `paste` event) on Linux and Windows; Cmd+V on macOS. */
+export function isPasteShortcut(e: Pick<KeyboardEvent, 'key' | 'ctrlKey' | 'metaKey' | 'altKey' | 'shiftKey'>): boolean {
+  if ((e.ctrlKey || e.metaKey) && !e.altKey && (e.key === 'v' || e.key === 'V')) return true;
+  return e.shiftKey && !e.ctrlKey && !e.altKey && e.key === 'Insert';
+}
+
+/** How long a paste shortcut waits for its paste event (which normally follows the keydown at once). */
+export const PASTE_WAIT_MS = 100;
+
+/**
+ * Holds back a paste shortcut's key press until the browser's `paste` event
+ * has delivered the technician's clipboard text, so the text reaches the
+ * remote clipboard before the remote application sees Ctrl+V. If no paste
+ * event comes, the press goes on after PASTE_WAIT_MS (or at its keyup) as
+ * an ordinary key. A refused paste (text too long) drops the press and its
+ * release: pasting whatever the remote clipboard held instead would mislead.
+ */
+export class PasteGate {
+  private held: { id: string; keysym: number; timer: number } | null = null;
+  private dropped: string | null = null;
+
+  constructor(
+    private readonly sendKey: (keysym: number, down: boolean) => void,
+    private readonly schedule: (cb: () => void, ms: number) => number,
+    private readonly unschedule: (handle: number) => void,
+  ) {}
+
+  holding(id: string): boolean {
+    return this.held?.id === id;
+  }
+
+  hold(id: string, keysym: number): void {
+    this.release(true);
+    this.dropped = null;
+    this.held = { id, keysym, timer: this.schedule(() => this.release(true), PASTE_WAIT_MS) };
+  }
+
+  /** The paste event came (or will not): press the held key remotely, or drop it. */
+  release(forward: boolean): void {
+    const h = this.held;
+    if (!h) return;
+    this.held = null;
+    this.unschedule(h.timer);
+    if (forward) this.sendKey(h.keysym, true);
+    else this.dropped = h.id;
+  }
+
+  /** Returns true when the gate dealt with this keyup. */
+  keyUp(id: string, keysym: number): boolean {
+    if (this.held?.id === id) {
+      this.release(true);
+      this.sendKey(keysym, false);
+      return true;
+    }
+    if (this.dropped === id) {
+      this.dropped = null;
+      return true;
+    }
+    return false;
+  }
+
+  /** Forgets everything (focus left; the remote side gets a release-all). */
+  reset(): void {
+    if (this.held) this.unschedule(this.held.timer);
+    this.held = null;
+    this.dropped = null;
   }
 }
 

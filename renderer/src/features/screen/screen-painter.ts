@@ -1,12 +1,14 @@
 /**
- * Paints the agent's screen rectangles on the canvas, straight from the data
- * channel (never through the store).
+ * Paints the agent's screen rectangles, straight from the data channel
+ * (never through the store).
  *
- * Rectangles decode concurrently (createImageBitmap decodes off the main
- * thread) but are painted strictly in arrival order through one promise
- * chain, so a small rect that decodes fast never lands under an older big
- * one. A `screen` message resizes the canvas through the same chain, because
- * resizing clears it and must not overtake rects that came before it.
+ * Image rects decode concurrently (off the main thread, see decoder.ts) but
+ * are painted strictly in arrival order: every rect, resize, solid fill and
+ * copy takes a place in one queue, and the queue is drained from its head as
+ * far as the entries are ready. So a small rect that decodes fast never lands
+ * under an older big one, a `copy` reads exactly the pixels the rects before
+ * it left, and a resize (which clears the canvas) never overtakes rects that
+ * came before it.
  * Once the rect that ends a frame is painted, the frame is acknowledged: that
  * ack is what lets the agent send more, so a slow console gets fewer frames,
  * never a growing backlog.
@@ -14,39 +16,68 @@
 import { RectAssembler, type RectFragment, type RectHeader } from '../../../../shared/channel.js';
 import type { Size } from './geometry.js';
 
-type Drawable =
-  | { kind: 'bitmap'; bitmap: ImageBitmap }
-  | { kind: 'solid'; rgba: readonly [number, number, number, number] }
-  | { kind: 'none' };
+export interface Closable {
+  close(): void;
+}
+
+/** Decodes an encoded image; resolves to something the surface can draw. */
+export interface BitmapDecoder<B extends Closable> {
+  decode(mime: string, data: Uint8Array): Promise<B>;
+}
+
+/** Where the pixels go: the visible canvas (canvas-surface.ts), or a recorder in tests. */
+export interface PaintSurface<B> {
+  resize(width: number, height: number): void;
+  drawBitmap(bitmap: B, x: number, y: number): void;
+  fill(rgba: readonly [number, number, number, number], x: number, y: number, w: number, h: number): void;
+  /** Copies the w x h pixels currently at (srcX, srcY) to (x, y). */
+  copy(srcX: number, srcY: number, x: number, y: number, w: number, h: number): void;
+}
 
 const MIME = { png: 'image/png', jpeg: 'image/jpeg' } as const;
 
-export interface ScreenPainterOptions {
+interface Entry {
+  ready: boolean;
+  /** Applies the entry to the surface; runs once, in queue order. */
+  paint(): void;
+  /** Set on the rect that ends a frame; `epoch` is the peer it came from. */
+  frameEnd?: { frame: number; epoch: number };
+  /** Frees what a dropped entry holds. */
+  discard?(): void;
+}
+
+export interface ScreenPainterOptions<B extends Closable> {
+  surface: PaintSurface<B>;
+  decoder: BitmapDecoder<B>;
   /** The frame's last rect has been painted. */
   onFrameDone(frame: number): void;
   log?: Pick<Console, 'warn'>;
 }
 
-export class ScreenPainter {
-  private readonly ctx: CanvasRenderingContext2D;
+export class ScreenPainter<B extends Closable> {
+  private readonly surface: PaintSurface<B>;
   private readonly log: Pick<Console, 'warn'>;
   private assembler = new RectAssembler();
-  private chain: Promise<void> = Promise.resolve();
+  private readonly queue: Entry[] = [];
   /** Bumped for every new peer: acks for an old peer's frames must not reach the new one. */
   private epoch = 0;
   private disposed = false;
   private remote: Size | null = null;
+  private painted = 0;
 
-  constructor(private readonly canvas: HTMLCanvasElement, private readonly options: ScreenPainterOptions) {
-    const ctx = canvas.getContext('2d', { alpha: false });
-    if (!ctx) throw new Error('2D canvas is not available');
-    this.ctx = ctx;
+  constructor(private readonly options: ScreenPainterOptions<B>) {
+    this.surface = options.surface;
     this.log = options.log ?? console;
   }
 
-  /** The remote screen's size once the agent has announced it (input maps through it). */
+  /** The streamed area's size once the agent has announced it (input maps through it). */
   get remoteSize(): Size | null {
     return this.remote;
+  }
+
+  /** Frames painted so far (for the frame-rate display). */
+  get framesPainted(): number {
+    return this.painted;
   }
 
   /** A new peer connection starts: half-received rects and unacked frames belong to the old one. */
@@ -57,12 +88,7 @@ export class ScreenPainter {
 
   resize(width: number, height: number): void {
     this.remote = { width, height };
-    this.enqueue(() => {
-      if (this.canvas.width !== width || this.canvas.height !== height) {
-        this.canvas.width = width;
-        this.canvas.height = height;
-      }
-    });
+    this.enqueue({ ready: true, paint: () => this.surface.resize(width, height) });
   }
 
   fragment(f: RectFragment): void {
@@ -73,48 +99,89 @@ export class ScreenPainter {
       this.log.warn('[screen] dropped a rect fragment', e);
       return;
     }
-    if (!rect) return;
-    const { header } = rect;
-    const epoch = this.epoch;
-    const decoded = decode(header, rect.data).catch((e: unknown): Drawable => {
-      this.log.warn(`[screen] cannot decode a ${header.encoding} rect of frame ${header.frame}`, e);
-      return { kind: 'none' };
-    });
-    this.enqueue(async () => {
-      const d = await decoded;
-      this.draw(header, d);
-      // Acked even when a rect failed to decode: withholding it would stall the stream for good.
-      if (header.endOfFrame && epoch === this.epoch && !this.disposed) this.options.onFrameDone(header.frame);
-    });
+    if (rect) this.rect(rect.header, rect.data);
   }
 
   dispose(): void {
     this.disposed = true;
     this.epoch++;
+    for (const entry of this.queue.splice(0)) entry.discard?.();
   }
 
-  private enqueue(step: () => void | Promise<void>): void {
-    this.chain = this.chain.then(step).catch((e: unknown) => this.log.warn('[screen] paint step failed', e));
-  }
+  private rect(h: RectHeader, data: Uint8Array): void {
+    const frameEnd = h.endOfFrame ? { frame: h.frame, epoch: this.epoch } : undefined;
+    const immediate = (paint: () => void) => this.enqueue({ ready: true, paint, frameEnd });
 
-  private draw(h: RectHeader, d: Drawable): void {
-    if (d.kind === 'bitmap') {
-      if (!this.disposed) this.ctx.drawImage(d.bitmap, h.x, h.y);
-      d.bitmap.close();
-    } else if (d.kind === 'solid' && !this.disposed) {
-      const [r, g, b, a] = d.rgba;
-      this.ctx.fillStyle = `rgba(${r}, ${g}, ${b}, ${a / 255})`;
-      this.ctx.fillRect(h.x, h.y, h.w, h.h);
+    switch (h.encoding) {
+      case 'solid': {
+        if (data.length !== 4) return immediate(() => this.log.warn(`[screen] solid rect carries ${data.length} bytes, not 4`));
+        const rgba = [data[0]!, data[1]!, data[2]!, data[3]!] as const;
+        return immediate(() => this.surface.fill(rgba, h.x, h.y, h.w, h.h));
+      }
+      case 'copy': {
+        if (data.length !== 4) return immediate(() => this.log.warn(`[screen] copy rect carries ${data.length} bytes, not 4`));
+        const v = new DataView(data.buffer, data.byteOffset, data.byteLength);
+        const srcX = v.getUint16(0, true);
+        const srcY = v.getUint16(2, true);
+        return immediate(() => this.surface.copy(srcX, srcY, h.x, h.y, h.w, h.h));
+      }
+      case 'png':
+      case 'jpeg': {
+        let bitmap: B | null = null;
+        const entry: Entry = {
+          ready: false,
+          frameEnd,
+          paint: () => {
+            const b = bitmap;
+            bitmap = null;
+            if (!b) return;
+            try {
+              this.surface.drawBitmap(b, h.x, h.y);
+            } finally {
+              b.close();
+            }
+          },
+          discard: () => bitmap?.close(),
+        };
+        this.enqueue(entry);
+        this.options.decoder.decode(MIME[h.encoding], data).then(
+          (b) => {
+            if (this.disposed) return b.close();
+            bitmap = b;
+            entry.ready = true;
+            this.drain();
+          },
+          (e: unknown) => {
+            this.log.warn(`[screen] cannot decode a ${h.encoding} rect of frame ${h.frame}`, e);
+            entry.ready = true;
+            this.drain();
+          },
+        );
+        return;
+      }
     }
   }
-}
 
-async function decode(h: RectHeader, data: Uint8Array): Promise<Drawable> {
-  if (h.encoding === 'solid') {
-    if (data.length !== 4) throw new Error(`solid rect carries ${data.length} bytes, not 4`);
-    return { kind: 'solid', rgba: [data[0]!, data[1]!, data[2]!, data[3]!] };
+  private enqueue(entry: Entry): void {
+    if (this.disposed) return;
+    this.queue.push(entry);
+    this.drain();
   }
-  // RectAssembler hands over a fresh Uint8Array on a plain ArrayBuffer.
-  const blob = new Blob([data as Uint8Array<ArrayBuffer>], { type: MIME[h.encoding] });
-  return { kind: 'bitmap', bitmap: await createImageBitmap(blob) };
+
+  private drain(): void {
+    while (this.queue.length > 0 && this.queue[0]!.ready) {
+      const entry = this.queue.shift()!;
+      try {
+        entry.paint();
+      } catch (e) {
+        this.log.warn('[screen] paint step failed', e);
+      }
+      // Acked even when a rect was bad or failed to decode or paint: withholding the ack would stall the stream for good.
+      const end = entry.frameEnd;
+      if (end) {
+        this.painted++;
+        if (end.epoch === this.epoch && !this.disposed) this.options.onFrameDone(end.frame);
+      }
+    }
+  }
 }

@@ -2,6 +2,7 @@ import type { SessionState } from '../../../../shared/protocol.js';
 import { useActions, useApi, useAppState } from '../../app/context.js';
 import { useAction } from '../../app/use-action.js';
 import { ChatPanel } from '../chat/ChatPanel.js';
+import { ClipboardPanel } from '../clipboard/ClipboardPanel.js';
 import { RemoteScreen } from '../screen/RemoteScreen.js';
 import { useSessionLink } from './use-session-link.js';
 
@@ -104,7 +105,10 @@ export function SessionView({ session }: { session: SessionState }) {
       )}
       <div className="session-body">
         <RemoteScreen link={link} placeholder={placeholder} />
-        <ChatPanel requestId={session.requestId} open={!ended} />
+        <aside className="side">
+          {consent.control && !ended && <ClipboardPanel link={link} />}
+          <ChatPanel requestId={session.requestId} open={!ended} />
+        </aside>
       </div>
     </main>
   );

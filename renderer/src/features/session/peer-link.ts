@@ -54,6 +54,7 @@ export class PeerLink {
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private connectTimer: ReturnType<typeof setTimeout> | null = null;
   private status: PeerStatus = 'idle';
+  private received = 0;
   private readonly statusListeners = new Set<(s: PeerStatus) => void>();
   private readonly messageListeners = new Set<(m: DecodedMessage) => void>();
   private readonly startListeners = new Set<() => void>();
@@ -79,6 +80,11 @@ export class PeerLink {
 
   get currentStatus(): PeerStatus {
     return this.status;
+  }
+
+  /** Bytes received on the data channel, over every peer so far (for the throughput display). */
+  get bytesReceived(): number {
+    return this.received;
   }
 
   setWanted(wanted: boolean): void {
@@ -153,6 +159,7 @@ export class PeerLink {
     });
     peer.on('data', (buf) => {
       if (!current()) return;
+      this.received += buf.byteLength;
       const m = decodeChannelMessage(buf);
       if (m.kind === 'invalid') {
         this.log.warn(`[peer] dropped an invalid message: ${m.reason}`);

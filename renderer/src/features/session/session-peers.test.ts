@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { encodeControl } from '../../../../shared/channel.js';
+import { decodeChannelMessage, encodeControl } from '../../../../shared/channel.js';
 import { createAppStore } from '../../store/index.js';
 import { FakeApi, sessionState } from '../../test/fixtures.js';
 import type { PeerLike } from './peer-link.js';
@@ -16,14 +16,17 @@ class FakePeer implements PeerLike {
   fire(event: string, arg?: unknown) {
     for (const l of this.handlers.get(event) ?? []) l(arg);
   }
+  sent: Uint8Array[] = [];
   signal() {}
-  send() {}
+  send(data: Uint8Array) {
+    this.sent.push(data);
+  }
   destroy() {
     this.destroyed = true;
   }
 }
 
-function setup() {
+function setup(clipboard: { writeText: (t: string) => Promise<void> } | null = null) {
   const api = new FakeApi();
   api.handlers['config:get'] = () => ({ iceServers: [] });
   const store = createAppStore();
@@ -31,6 +34,7 @@ function setup() {
   const controller = new SessionPeers({
     api,
     store,
+    clipboard,
     createPeer: () => {
       const p = new FakePeer();
       peers.push(p);
@@ -123,5 +127,55 @@ describe('SessionPeers', () => {
     store.getState().sessionChanged(sessionState({ requestId: 'r2' }));
     await vi.advanceTimersByTimeAsync(1000);
     expect(peers).toHaveLength(1);
+  });
+
+  it('monitors, quality and the remote clipboard reach the store, and the clipboard text the technician\'s clipboard', async () => {
+    const written: string[] = [];
+    const { store, peer } = setup({ writeText: async (t) => void written.push(t) });
+    store.getState().sessionChanged(sessionState({ consent: { view: true, control: true } }));
+    await vi.advanceTimersByTimeAsync(0);
+    const monitors = [{ id: 'screen', name: 'Screen', x: 0, y: 0, width: 800, height: 600, primary: true }];
+    peer().fire('data', encodeControl({ t: 'monitors', monitors, selected: 'all' }));
+    peer().fire('data', encodeControl({ t: 'quality-changed', mode: 'best', effective: 'lossless', jpegQuality: 90 }));
+    peer().fire('data', encodeControl({ t: 'clipboard', selection: 'clipboard', text: 'from the remote side' }));
+    peer().fire('data', encodeControl({ t: 'clipboard', selection: 'primary', text: 'just selected' }));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(store.getState()).toMatchObject({
+      monitors: { list: monitors, selected: 'all' },
+      quality: { mode: 'best', effective: 'lossless' },
+      remoteClipboard: { text: 'from the remote side', copied: 'copied' },
+    });
+    expect(written).toEqual(['from the remote side']);
+  });
+
+  it('says so when the browser refuses the technician\'s clipboard, or has none', async () => {
+    for (const clipboard of [{ writeText: () => Promise.reject(new Error('Document is not focused.')) }, null]) {
+      const { store, peer } = setup(clipboard);
+      store.getState().sessionChanged(sessionState());
+      await vi.advanceTimersByTimeAsync(0);
+      peer().fire('data', encodeControl({ t: 'clipboard', selection: 'clipboard', text: 'x' }));
+      await vi.advanceTimersByTimeAsync(0);
+      expect(store.getState().remoteClipboard).toEqual({ text: 'x', copied: 'not-copied' });
+    }
+  });
+
+  it('tells every new peer the monitor and quality the technician chose', async () => {
+    const { store, peer, peers } = setup();
+    store.getState().sessionChanged(sessionState());
+    await vi.advanceTimersByTimeAsync(0);
+    peer().connected = true;
+    peer().fire('connect');
+    expect(peer().sent).toEqual([]);
+    store.getState().monitorChosen('HDMI-1');
+    store.getState().qualityChosen('low');
+    peer().fire('close');
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(peers).toHaveLength(2);
+    peer().connected = true;
+    peer().fire('connect');
+    expect(peer().sent.map((b) => decodeChannelMessage(b))).toEqual([
+      { kind: 'control', msg: { t: 'monitor', id: 'HDMI-1' } },
+      { kind: 'control', msg: { t: 'quality', mode: 'low' } },
+    ]);
   });
 });

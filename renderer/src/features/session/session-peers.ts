@@ -3,20 +3,27 @@
  * the session on screen, wanted while that session is active and its agent is
  * online, disposed when the session ends or another replaces it. Its status
  * and the agent's low-rate reports go into the store; screen data does not
- * (RemoteScreen subscribes to the link itself).
+ * (RemoteScreen subscribes to the link itself). Text the remote clipboard
+ * sends also goes to the technician's clipboard, where the browser allows it.
+ * Every new peer is told the technician's screen choices (monitor, quality)
+ * again, so a reconnect does not undo them.
  *
  * Living outside React keeps the peer's lifetime tied to the session, not to
  * component mounts (StrictMode mounts twice; a re-render must never renegotiate).
  */
+import type { ControlMessage } from '../../../../shared/channel.js';
 import type { ConsoleApi, Disposer } from '../../../../shared/console-contract.js';
 import type { SessionState } from '../../../../shared/protocol.js';
 import type { AppStore } from '../../store/index.js';
+import type { AgentReport } from '../../store/session.js';
 import { PeerLink, type PeerFactory, type PeerLinkOptions } from './peer-link.js';
 
 export interface SessionPeersOptions {
   api: ConsoleApi;
   store: AppStore;
   createPeer: PeerFactory;
+  /** The technician's clipboard (navigator.clipboard); null where the browser has none (an insecure origin). */
+  clipboard: Pick<Clipboard, 'writeText'> | null;
   /** Passed to every PeerLink (tests shorten the timers). */
   link?: Pick<PeerLinkOptions, 'retryDelayMs' | 'connectTimeoutMs' | 'log'>;
 }
@@ -76,9 +83,14 @@ export class SessionPeers {
     if (requestId) {
       const link = new PeerLink({ api: this.options.api, requestId, createPeer: this.options.createPeer, ...this.options.link });
       this.linkDisposers = [
-        link.onStatus((s) => actions.peerChanged(s)),
+        link.onStatus((s) => {
+          actions.peerChanged(s);
+          if (s === 'connected') this.sendChoices(link);
+        }),
         link.onMessage((m) => {
-          if (m.kind === 'control' && (m.msg.t === 'consent' || m.msg.t === 'error' || m.msg.t === 'screen')) actions.agentReported(m.msg);
+          if (m.kind !== 'control' || !isAgentReport(m.msg)) return;
+          actions.agentReported(m.msg);
+          if (m.msg.t === 'clipboard' && m.msg.selection === 'clipboard') this.copyLocally(m.msg.text);
         }),
       ];
       this.link = link;
@@ -86,4 +98,27 @@ export class SessionPeers {
     if (old) actions.peerChanged('idle');
     for (const l of [...this.listeners]) l();
   }
+
+  private sendChoices(link: PeerLink): void {
+    const { monitor, quality } = this.options.store.getState().screenChoice;
+    if (monitor !== null) link.send({ t: 'monitor', id: monitor });
+    if (quality !== null) link.send({ t: 'quality', mode: quality });
+  }
+
+  private copyLocally(text: string): void {
+    const { remoteClipboardCopied } = this.options.store.getState();
+    const clipboard = this.options.clipboard;
+    if (!clipboard) return remoteClipboardCopied(text, false);
+    // Refused without focus or permission; the text stays on screen to copy by hand.
+    clipboard.writeText(text).then(
+      () => remoteClipboardCopied(text, true),
+      () => remoteClipboardCopied(text, false),
+    );
+  }
+}
+
+const REPORTS: ReadonlySet<string> = new Set<AgentReport['t']>(['screen', 'consent', 'error', 'monitors', 'quality-changed', 'clipboard']);
+
+function isAgentReport(msg: ControlMessage): msg is AgentReport {
+  return REPORTS.has(msg.t);
 }
