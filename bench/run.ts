@@ -4,6 +4,7 @@
  */
 const BENCHES: Record<string, () => Promise<object>> = {
   session: async () => (await import('./session.js')).benchSession(),
+  screen: async () => (await import('./screen.js')).benchScreen(),
 };
 
 const name = process.argv[2];

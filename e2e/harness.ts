@@ -5,29 +5,40 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import WebSocket from 'ws';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
 
 export interface Proc {
   child: ChildProcess;
+  /** stdout and stderr, interleaved as they arrived. */
   output: () => string;
+  stdout: () => string;
   exited: Promise<number | null>;
   stop(): Promise<void>;
 }
 
-export function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Proc {
-  const child = spawn(cmd, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts a process; `stdin`, when given, is written to it and closed. */
+export function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}, stdin?: string): Proc {
+  const child = spawn(cmd, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+  if (stdin !== undefined) child.stdin!.end(stdin);
   let out = '';
-  child.stdout!.on('data', (d) => (out += d));
+  let stdout = '';
+  child.stdout!.on('data', (d) => {
+    out += d;
+    stdout += d;
+  });
   child.stderr!.on('data', (d) => (out += d));
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   return {
     child,
     output: () => out,
+    stdout: () => stdout,
     exited,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
@@ -74,17 +85,117 @@ export async function startXvfb(screens = ['1920x1080x24']): Promise<XDisplay> {
   return { display, stop: () => p.stop() };
 }
 
-/** An xterm running a plain bash at the top-left corner, black on white. */
-export async function startXterm(display: string, geometry = '100x30+0+0'): Promise<Proc> {
-  const p = run('xterm', ['-geometry', geometry, '-bg', 'white', '-fg', 'black', '-e', 'bash', '--norc', '--noprofile'], {
-    DISPLAY: display, PS1: '$ ', HISTFILE: '/dev/null',
-  });
+export interface XtermOptions {
+  /** Program and arguments to run instead of a plain bash. */
+  command?: string[];
+  /** Window title; also what startXterm waits for, so several xterms can share a display. */
+  title?: string;
+  /** Extra X resources, e.g. `XTerm*allowSendEvents: true` so `xdotool key --window` reaches it. */
+  resources?: string[];
+  /** Background and foreground colours (X colour names or #rrggbb); black on white by default. */
+  colors?: { bg: string; fg: string };
+}
+
+/** An xterm running a plain bash (or `command`) at the top-left corner, black on white. */
+export async function startXterm(display: string, geometry = '100x30+0+0', opts: XtermOptions = {}): Promise<Proc> {
+  const args = ['-geometry', geometry, '-bg', opts.colors?.bg ?? 'white', '-fg', opts.colors?.fg ?? 'black'];
+  if (opts.title) args.push('-T', opts.title);
+  for (const r of opts.resources ?? []) args.push('-xrm', r);
+  args.push('-e', ...(opts.command ?? ['bash', '--norc', '--noprofile']));
+  const p = run('xterm', args, { DISPLAY: display, PS1: '$ ', HISTFILE: '/dev/null' });
+  const wanted = opts.title ? new RegExp(`"${opts.title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"`) : /xterm/i;
   await waitFor('xterm window', async () => {
+    if (p.child.exitCode !== null) throw new Error(`xterm exited early:\n${p.output()}`);
     const list = run('xwininfo', ['-root', '-tree'], { DISPLAY: display });
     await list.exited;
-    return /xterm/i.test(list.output());
+    return wanted.test(list.output());
   });
   return p;
+}
+
+/** Runs a command to completion and returns its stdout; throws with its output if it fails. */
+export async function runToEnd(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 10_000): Promise<string> {
+  const p = run(cmd, args, env);
+  const t = setTimeout(() => void p.stop(), timeoutMs);
+  const code = await p.exited;
+  clearTimeout(t);
+  if (code !== 0) throw new Error(`${cmd} ${args.join(' ')} exited with ${code}:\n${p.output()}`);
+  return p.stdout();
+}
+
+/** The id of the (first) window whose title is exactly `title`. */
+export async function windowId(display: string, title: string): Promise<number> {
+  const out = await runToEnd('xdotool', ['search', '--name', `^${title}$`], { DISPLAY: display });
+  const id = Number(out.trim().split('\n')[0]);
+  if (!Number.isInteger(id) || id <= 0) throw new Error(`no window titled ${title}`);
+  return id;
+}
+
+/**
+ * Makes `text` the X CLIPBOARD selection. X keeps no clipboard contents: the
+ * returned xclip process owns the selection and serves it until another
+ * client takes it over (then it exits) or it is stopped.
+ */
+export async function setXClipboard(display: string, text: string): Promise<Proc> {
+  const p = run('xclip', ['-selection', 'clipboard', '-i', '-quiet'], { DISPLAY: display }, text);
+  await waitFor('xclip to own the clipboard', async () => (await readXClipboard(display)) === text, 5000);
+  return p;
+}
+
+/** The X CLIPBOARD selection's text, or null while nobody owns it. */
+export async function readXClipboard(display: string): Promise<string | null> {
+  try {
+    return await runToEnd('xclip', ['-selection', 'clipboard', '-o'], { DISPLAY: display }, 5000);
+  } catch {
+    return null;
+  }
+}
+
+/** A plain X client for tests and benches: what they ask of the display that no command-line tool answers quickly. */
+export interface XClient {
+  moveWindow(id: number, x: number, y: number): void;
+  /** Modifier bits held (Shift 1, Lock 2, Control 4, Mod1 8, ...) and every keycode currently down. */
+  keyboardState(): Promise<{ modifiers: number; keysDown: number[] }>;
+  close(): void;
+}
+
+interface RawXClient {
+  MoveWindow(id: number, x: number, y: number): void;
+  QueryPointer(id: number, cb: (err: Error | null, r: { keyMask: number }) => void): void;
+  QueryKeymap(cb: (err: Error | null, bits: Buffer) => void): void;
+  on(ev: 'error', f: (e: Error) => void): void;
+  close?(): void;
+  terminate?(): void;
+}
+const x11 = createRequire(import.meta.url)('x11') as {
+  createClient(opts: { display: string }, cb: (err: Error | null, d: { client: RawXClient; screen: { root: number }[] }) => void): RawXClient;
+};
+
+export function openXClient(display: string): Promise<XClient> {
+  return new Promise((resolve, reject) => {
+    const raw = x11.createClient({ display }, (err, d) => {
+      if (err) return reject(err);
+      const X = d.client;
+      const root = d.screen[0]!.root;
+      resolve({
+        moveWindow: (id, x, y) => X.MoveWindow(id, x, y),
+        keyboardState: () => new Promise((res, rej) => {
+          X.QueryPointer(root, (e1, pointer) => {
+            if (e1) return rej(e1);
+            X.QueryKeymap((e2, bits) => {
+              if (e2) return rej(e2);
+              const keysDown: number[] = [];
+              for (let code = 8; code < 256; code++) if (bits[code >> 3]! & (1 << (code & 7))) keysDown.push(code);
+              // The low byte is the keyboard part of the mask; the rest are pointer buttons.
+              res({ modifiers: pointer.keyMask & 0xff, keysDown });
+            });
+          });
+        }),
+        close: () => (X.close ?? X.terminate)?.call(X),
+      });
+    });
+    raw.on('error', reject);
+  });
 }
 
 // ---------- Lifeline processes ----------
@@ -119,4 +230,35 @@ export async function startWebConsole(serverUrl: string): Promise<{ url: string;
 
 export function startAgent(serverUrl: string, code: string, display: string): Proc {
   return run(process.execPath, ['agent/bin/lifeline-agent.js', '--server', serverUrl, '--code', code], { DISPLAY: display });
+}
+
+/** A JSON POST to the server's REST API, as the console core and portal make them; throws with the server's answer on failure. */
+export async function apiPost(url: string, body: unknown, token?: string): Promise<Record<string, unknown>> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+  });
+  const json = (await res.json()) as Record<string, unknown>;
+  if (!res.ok) throw new Error(`${url}: ${JSON.stringify(json)}`);
+  return json;
+}
+
+/**
+ * A scripted user portal (no browser): joined with `resumeKey`, it allows
+ * viewing and control the moment the technician has accepted.
+ */
+export async function consentingPortal(serverUrl: string, resumeKey: string): Promise<WebSocket> {
+  const ws = new WebSocket(`${serverUrl.replace(/^http/, 'ws')}/ws`);
+  let sent = false;
+  ws.on('open', () => ws.send(JSON.stringify({ type: 'hello', role: 'portal', resumeKey })));
+  ws.on('message', (d) => {
+    const m = JSON.parse(String(d)) as { type: string; state?: { status: string } };
+    if (!sent && m.type === 'session:state' && m.state?.status === 'active') {
+      sent = true;
+      ws.send(JSON.stringify({ type: 'consent:set', consent: { view: true, control: true } }));
+    }
+  });
+  await new Promise((r) => ws.once('open', r));
+  return ws;
 }
