@@ -58,4 +58,16 @@ describe('wireStore', () => {
     api.emit('queue:changed', { items: [queueItem()] });
     expect(store.getState().queue).toHaveLength(0);
   });
+
+  it('a lifeline:// link highlights a queued request, and explains links it cannot follow', () => {
+    const { api, store } = setup();
+    api.emit('queue:changed', { items: [queueItem()] });
+    const id = store.getState().queue[0]!.requestId;
+    api.emit('deep-link:opened', { target: 'session', id });
+    expect(store.getState().highlighted).toBe(id);
+    api.emit('deep-link:opened', { target: 'session', id: 'gone' });
+    expect(store.getState().notice?.message).toMatch(/not in your queue/);
+    api.emit('deep-link:opened', { target: 'jump', id: '7' });
+    expect(store.getState().notice?.message).toMatch(/Jump clients/);
+  });
 });

@@ -35,6 +35,12 @@ export function wireStore(api: ConsoleApi, store: AppStore, options: WireOptions
     api.on('chat:history-loaded', ({ requestId, messages }) => s().historyLoaded(requestId, messages)),
     api.on('chat:received', ({ message }) => s().messageReceived(message)),
     api.on('error:raised', ({ code, message }) => s().noticeRaised(code, message)),
+    api.on('deep-link:opened', (link) => {
+      const known = link.target === 'session' && (s().queue.some((i) => i.requestId === link.id) || s().session?.requestId === link.id);
+      if (known) s().requestHighlighted(link.id);
+      else if (link.target === 'session') s().noticeRaised('ERR_NOT_FOUND', 'The linked request is not in your queue any more.');
+      else s().noticeRaised('ERR_NOT_FOUND', 'Jump clients are not available on this server yet.');
+    }),
     options.onLinkChanged((state) => {
       s().linkChanged(state);
       if (state === 'open') restore();

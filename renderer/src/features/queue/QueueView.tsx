@@ -1,4 +1,4 @@
-import { useMemo } from 'react';
+import { useEffect, useMemo, useRef } from 'react';
 import type { QueueItem } from '../../../../shared/protocol.js';
 import { useApi, useAppState } from '../../app/context.js';
 import { useAction } from '../../app/use-action.js';
@@ -11,6 +11,7 @@ import { SessionCodePanel } from './SessionCodePanel.js';
 export function QueueView() {
   const queue = useAppState((s) => s.queue);
   const waiting = useMemo(() => waitingRequests(queue), [queue]);
+  const highlighted = useAppState((s) => s.highlighted);
   const now = useNow();
 
   return (
@@ -26,7 +27,7 @@ export function QueueView() {
         ) : (
           <ul className="queue-list">
             {waiting.map((item) => (
-              <QueueRow key={item.requestId} item={item} now={now} />
+              <QueueRow key={item.requestId} item={item} now={now} highlighted={item.requestId === highlighted} />
             ))}
           </ul>
         )}
@@ -35,13 +36,17 @@ export function QueueView() {
   );
 }
 
-function QueueRow({ item, now }: { item: QueueItem; now: number }) {
+function QueueRow({ item, now, highlighted }: { item: QueueItem; now: number; highlighted: boolean }) {
   const api = useApi();
+  const row = useRef<HTMLLIElement>(null);
+  useEffect(() => {
+    if (highlighted) row.current?.scrollIntoView({ block: 'nearest' });
+  }, [highlighted]);
   const accept = useAction(() => api.invoke('queue:accept', { requestId: item.requestId }));
   const agent = item.agentOnline && item.agent ? item.agent : null;
 
   return (
-    <li className="queue-item" data-testid="queue-item" data-request-id={item.requestId}>
+    <li ref={row} className={highlighted ? 'queue-item highlighted' : 'queue-item'} data-testid="queue-item" data-request-id={item.requestId}>
       <div className="queue-item-main">
         <span className="customer">{item.customerName}</span>
         <span className="muted small">
