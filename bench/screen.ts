@@ -21,6 +21,9 @@
  * across the screen at 60 Hz for 5 s; there is no window manager, the bench moves
  * it), idle (30 s), full_screen (a screen-sized xterm printing as fast as it can
  * for 10 s; fps = frames / 10 s).
+ *
+ * BENCH_LIFELINE_QUALITY (auto|best|low|grey) picks the console's quality mode;
+ * BENCH_NOVNC_QUALITY / BENCH_NOVNC_COMPRESSION (0-9) change noVNC's settings.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -44,6 +47,8 @@ const IDLE_S = 30;
 const FULL_SCREEN_S = 10;
 /** The whole bench gives up (and cleans up) after this. */
 const DEADLINE_MS = 12 * 60_000;
+
+const LIFELINE_QUALITY = process.env.BENCH_LIFELINE_QUALITY;
 
 const NOVNC_DIR = '/usr/share/novnc';
 /** noVNC's settings: its lowest JPEG quality and highest zlib level are its best compression. */
@@ -334,6 +339,9 @@ async function withLifeline<T>(
     }));
     throw new Error(`the first frame never came: ${JSON.stringify(state)}\n${agent.output().slice(-2000)}\n${e.message}`);
   });
+
+  // The console's own choice unless asked otherwise (auto, best, low, grey).
+  if (LIFELINE_QUALITY) await page.getByTestId('quality-select').selectOption(LIFELINE_QUALITY);
 
   const canvas = '[data-testid=remote-canvas]';
   const viewer: Viewer = {
