@@ -16,6 +16,8 @@ function handlers(overrides: Partial<ConsoleHandlers> = {}): ConsoleHandlers {
     'chat:send': vi.fn(async () => ({})),
     'signal:send': vi.fn(async () => ({})),
     'config:get': vi.fn(async () => ({ iceServers: [] })),
+    'scripts:list': vi.fn(async () => ({ scripts: [] })),
+    'script:run': vi.fn(async () => ({})),
     ...overrides,
   };
 }

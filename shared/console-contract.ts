@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import { ERROR_CODES } from './errors.js';
-import { ChatMessage, CodeResponse, IceServer, QueueItem, SessionState, SignalData, Technician } from './protocol.js';
+import { ChatMessage, CodeResponse, IceServer, QueueItem, ScriptSummary, SessionState, SignalData, Technician } from './protocol.js';
 import { LIMITS } from './limits.js';
 import { LifelineError, toWireError, type WireError } from './errors.js';
 
@@ -32,6 +32,8 @@ export const CONSOLE_REQUESTS = {
   },
   'signal:send': { request: z.object({ requestId, data: SignalData }), response: z.object({}) },
   'config:get': { request: z.object({}), response: z.object({ iceServers: z.array(IceServer) }) },
+  'scripts:list': { request: z.object({}), response: z.object({ scripts: z.array(ScriptSummary) }) },
+  'script:run': { request: z.object({ requestId, scriptId: z.number().int() }), response: z.object({}) },
 } as const;
 
 export const CONSOLE_EVENTS = {
@@ -42,6 +44,9 @@ export const CONSOLE_EVENTS = {
   'chat:received': z.object({ message: ChatMessage }),
   'signal:received': z.object({ requestId, data: SignalData }),
   'error:raised': z.object({ code: z.enum(ERROR_CODES), message: z.string() }),
+  'script:started': z.object({ requestId, runId: z.number().int(), name: z.string() }),
+  'script:output-received': z.object({ requestId, runId: z.number().int(), chunk: z.string() }),
+  'script:exited': z.object({ requestId, runId: z.number().int(), code: z.number().int().nullable(), error: z.string().optional() }),
   /** A lifeline:// link asked the desktop console to show a session or a jump client. */
   'deep-link:opened': z.object({ target: z.enum(['session', 'jump']), id: z.string().max(64) }),
 } as const;

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { ERROR_CODES } from './errors.js';
 import { LIMITS } from './limits.js';
+import { Tool } from './permissions.js';
 
 // ---------- shared pieces ----------
 
@@ -23,7 +24,18 @@ export const SignalData = z
   .refine((v) => JSON.stringify(v).length <= LIMITS.signalBytes, { message: 'signal too large' });
 export type SignalData = z.infer<typeof SignalData>;
 
-export const Consent = z.object({ view: z.boolean(), control: z.boolean() });
+/**
+ * What the user allows, tool by tool. The in-session tools are optional in
+ * the schema (absent = not allowed), so older peers that only know view and
+ * control still parse.
+ */
+export const Consent = z.object({
+  view: z.boolean(),
+  control: z.boolean(),
+  sysinfo: z.boolean().optional(),
+  shell: z.boolean().optional(),
+  shell_elevated: z.boolean().optional(),
+});
 export type Consent = z.infer<typeof Consent>;
 
 export const AgentInfo = z.object({
@@ -70,6 +82,8 @@ export const SessionState = z.object({
   portalOnline: z.boolean(),
   consoleOnline: z.boolean(),
   consent: Consent,
+  /** What the server lets the session's technician do (the agent enforces it with the consent). */
+  grants: z.array(Tool),
   agent: AgentInfo.nullable(),
   endedReason: z.string().nullable(),
 });
@@ -103,7 +117,11 @@ export const Hello = z.discriminatedUnion('role', [
 ]);
 export type Hello = z.infer<typeof Hello>;
 
+export const ScriptSummary = z.object({ id: z.number().int(), name: z.string(), description: z.string(), shell: z.string() });
+export type ScriptSummary = z.infer<typeof ScriptSummary>;
+
 export const ConsoleToServer = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('script:run'), requestId: z.string().max(64), scriptId: z.number().int() }),
   z.object({ type: z.literal('queue:accept'), requestId: z.string().max(64) }),
   z.object({ type: z.literal('session:end'), requestId: z.string().max(64) }),
   z.object({ type: z.literal('chat:send'), requestId: z.string().max(64), text: chatText, clientId }),
@@ -113,6 +131,10 @@ export type ConsoleToServer = z.infer<typeof ConsoleToServer>;
 
 export const AgentToServer = z.discriminatedUnion('type', [
   z.object({ type: z.literal('signal'), data: SignalData }),
+  z.object({ type: z.literal('script:output'), runId: z.number().int(), chunk: z.string().max(32 * 1024) }),
+  z.object({ type: z.literal('script:exit'), runId: z.number().int(), code: z.number().int().nullable(), error: z.string().max(500).optional() }),
+  /** A command line typed in an elevated shell, for the audit log. */
+  z.object({ type: z.literal('audit:command'), line: z.string().max(4096) }),
 ]);
 export type AgentToServer = z.infer<typeof AgentToServer>;
 
@@ -150,6 +172,9 @@ export const ServerToConsole = z.discriminatedUnion('type', [
   z.object({ type: z.literal('chat:history'), requestId: z.string(), messages: z.array(ChatMessage) }),
   z.object({ type: z.literal('chat:message'), message: ChatMessage }),
   z.object({ type: z.literal('signal'), requestId: z.string(), data: SignalData }),
+  z.object({ type: z.literal('script:started'), requestId: z.string(), runId: z.number().int(), name: z.string() }),
+  z.object({ type: z.literal('script:output'), requestId: z.string(), runId: z.number().int(), chunk: z.string() }),
+  z.object({ type: z.literal('script:exit'), requestId: z.string(), runId: z.number().int(), code: z.number().int().nullable(), error: z.string().optional() }),
   ErrorMessage,
 ]);
 export type ServerToConsole = z.infer<typeof ServerToConsole>;
@@ -159,6 +184,8 @@ export const ServerToAgent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('welcome'), requestId: z.string(), resumeKey: z.string(), iceServers: z.array(IceServer) }),
   z.object({ type: z.literal('session:state'), state: SessionState }),
   z.object({ type: z.literal('signal'), data: SignalData }),
+  /** Scripts come from the server's curated store, never from the console. */
+  z.object({ type: z.literal('script:run'), runId: z.number().int(), name: z.string(), shell: z.string(), body: z.string() }),
   ErrorMessage,
 ]);
 export type ServerToAgent = z.infer<typeof ServerToAgent>;

@@ -89,10 +89,9 @@
     participant(list, tech + ' (technician)', s.status === 'active' && s.consoleOnline);
     participant(list, 'Your computer (support client)', s.agentOnline);
     $('start-client').hidden = s.agentOnline || s.status === 'ended';
-    $('consent-view').checked = s.consent.view;
-    $('consent-control').checked = s.consent.control;
+    CONSENTS.forEach(function (key) { $('consent-' + key).checked = !!s.consent[key]; });
     var off = s.status === 'ended';
-    ['consent-view', 'consent-control', 'end', 'chat-input'].forEach(function (id) { $(id).disabled = off; });
+    CONSENTS.map(function (key) { return 'consent-' + key; }).concat(['end', 'chat-input']).forEach(function (id) { $(id).disabled = off; });
   }
 
   function participant(list, label, online) {
@@ -102,16 +101,17 @@
     list.appendChild(li);
   }
 
-  function setConsent(view, control) {
-    if (ws && ws.readyState === 1) ws.send(JSON.stringify({ type: 'consent:set', consent: { view: view, control: control } }));
+  // Each tool is its own consent; the server adds view when control is allowed.
+  var CONSENTS = ['view', 'control', 'sysinfo', 'shell', 'shell_elevated'];
+  function sendConsent(changed) {
+    var consent = {};
+    CONSENTS.forEach(function (key) { consent[key] = $('consent-' + key).checked; });
+    // Taking away view also takes away control, which needs it.
+    if (changed === 'view' && !consent.view) consent.control = false;
+    if (ws && ws.readyState === 1) ws.send(JSON.stringify({ type: 'consent:set', consent: consent }));
   }
-  $('consent-view').addEventListener('change', function () {
-    var view = this.checked;
-    setConsent(view, view && $('consent-control').checked);
-  });
-  $('consent-control').addEventListener('change', function () {
-    var control = this.checked;
-    setConsent(control || $('consent-view').checked, control);
+  CONSENTS.forEach(function (key) {
+    $('consent-' + key).addEventListener('change', function () { sendConsent(key); });
   });
   $('end').addEventListener('click', function () {
     if (!confirm('End the session? The technician will be disconnected.')) return;

@@ -7,6 +7,7 @@ import type { Db } from './db/index.js';
 import type { QueueService } from './queue/service.js';
 import type { FailureLimiter } from './rate-limit.js';
 import type { Hub } from './sessions/hub.js';
+import type { ScriptService } from './scripts/service.js';
 
 /** The server's services, built once in server.ts and handed to the transports. */
 export interface ServerContext {
@@ -16,6 +17,7 @@ export interface ServerContext {
   queue: QueueService;
   chat: ChatService;
   audit: AuditService;
+  scripts: ScriptService;
   hub: Hub;
   codeFailures: FailureLimiter;
   iceServers: IceServer[];

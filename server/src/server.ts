@@ -18,6 +18,7 @@ import { QueueService } from './queue/service.js';
 import { FailureLimiter } from './rate-limit.js';
 import { randomSecret } from './crypto.js';
 import { Hub } from './sessions/hub.js';
+import { ScriptService } from './scripts/service.js';
 import { acceptConnection } from './ws/router.js';
 
 export interface ServerOptions {
@@ -54,6 +55,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     chat,
     codes: new CodeService(db, queue, opts.codeTtlMs),
     audit: new AuditService(db),
+    scripts: new ScriptService(db),
     hub: new Hub(queue, chat, auth),
     codeFailures: new FailureLimiter(opts.codeFailuresPerMinute ?? 10, 60_000),
     iceServers: opts.iceServers ?? [],

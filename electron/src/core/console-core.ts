@@ -10,7 +10,7 @@ import WebSocket from 'ws';
 import { LifelineError, type ErrorCode } from '../../../shared/errors.js';
 import type { ConsoleHandlers, EmitEvent } from '../../../shared/console-contract.js';
 import {
-  ApiError, CodeResponse, LoginResponse, ServerToConsole,
+  ApiError, CodeResponse, LoginResponse, ScriptSummary, ServerToConsole,
   type ChatMessage, type IceServer, type QueueItem, type SessionState, type Technician,
 } from '../../../shared/protocol.js';
 import { ServerConnection, type SocketLike } from '../../../shared/server-connection.js';
@@ -59,13 +59,14 @@ export function createConsoleCore(opts: ConsoleCoreOptions): ConsoleCore {
   // each clientId once, so re-sending after a reconnect never duplicates.
   let outbox: Outgoing[] = [];
 
+  /** A REST call: POST with a JSON body, or GET when `body` is null. */
   async function rest<S extends z.ZodType>(path: string, body: unknown, schema: S): Promise<z.infer<S>> {
     let res: Response;
     try {
       res = await fetch(`${base}${path}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-        body: JSON.stringify(body),
+        method: body === null ? 'GET' : 'POST',
+        headers: { ...(body === null ? {} : { 'content-type': 'application/json' }), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        ...(body === null ? {} : { body: JSON.stringify(body) }),
       });
     } catch {
       throw new LifelineError('ERR_NOT_CONNECTED');
@@ -111,6 +112,15 @@ export function createConsoleCore(opts: ConsoleCoreOptions): ConsoleCore {
       }
       case 'signal':
         opts.emit('signal:received', { requestId: msg.requestId, data: msg.data });
+        return;
+      case 'script:started':
+        opts.emit('script:started', { requestId: msg.requestId, runId: msg.runId, name: msg.name });
+        return;
+      case 'script:output':
+        opts.emit('script:output-received', { requestId: msg.requestId, runId: msg.runId, chunk: msg.chunk });
+        return;
+      case 'script:exit':
+        opts.emit('script:exited', { requestId: msg.requestId, runId: msg.runId, code: msg.code, ...(msg.error ? { error: msg.error } : {}) });
         return;
       case 'error':
         log(`server error ${msg.code}${msg.cause ? ` (${msg.cause})` : ''}`);
@@ -221,6 +231,14 @@ export function createConsoleCore(opts: ConsoleCoreOptions): ConsoleCore {
     },
     async 'config:get'() {
       return { iceServers };
+    },
+    async 'scripts:list'() {
+      requireConn();
+      return rest('/api/scripts', null, z.object({ scripts: z.array(ScriptSummary) }));
+    },
+    async 'script:run'({ requestId, scriptId }) {
+      await requireConn().request({ type: 'script:run', requestId, scriptId });
+      return {};
     },
   };
 

@@ -17,6 +17,7 @@ export function sessionState(over: Partial<SessionState> = {}): SessionState {
     technician: { id: 1, displayName: 'Ada L.' },
     agentOnline: true, portalOnline: true, consoleOnline: true,
     consent: { view: true, control: false },
+    grants: ['view', 'control', 'sysinfo', 'shell', 'scripts'],
     agent: { hostname: 'pc-42', os: 'Linux', user: 'bob' },
     endedReason: null, ...over,
   };

@@ -45,6 +45,8 @@ export interface RequestsTable {
   agent_info: string | null;
   consent_view: number;
   consent_control: number;
+  /** JSON: the user's consent to in-session tools beyond view and control. */
+  consent_tools: string | null;
 }
 
 export interface ChatMessagesTable {

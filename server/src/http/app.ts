@@ -54,6 +54,11 @@ export function createHttpHandler(ctx: ServerContext) {
         await ctx.audit.record(tech.username, 'code.created', { expiresAt: r.expiresAt });
         return json(res, 200, r satisfies CodeResponse);
       }
+      if (req.method === 'GET' && url.pathname === '/api/scripts') {
+        await ctx.auth.authenticate(bearer(req));
+        const scripts = (await ctx.scripts.list()).map(({ id, name, description, shell }) => ({ id, name, description, shell }));
+        return json(res, 200, { scripts });
+      }
       if (req.method === 'POST' && url.pathname === '/api/portal/join') {
         const body = await readBody(req, PortalJoinRequest);
         const claim = await claimWithLimit(ctx, clientAddress(req), body.code, 'portal', body.name);

@@ -35,6 +35,7 @@ export class QueueService {
         agent_info: null,
         consent_view: 0,
         consent_control: 0,
+        consent_tools: null,
       })
       .execute();
     return id;
@@ -92,9 +93,10 @@ export class QueueService {
   }
 
   async setConsent(requestId: string, consent: Consent): Promise<void> {
+    const tools = { sysinfo: !!consent.sysinfo, shell: !!consent.shell, shell_elevated: !!consent.shell_elevated };
     await this.db
       .updateTable('requests')
-      .set({ consent_view: consent.view ? 1 : 0, consent_control: consent.control ? 1 : 0 })
+      .set({ consent_view: consent.view ? 1 : 0, consent_control: consent.control ? 1 : 0, consent_tools: JSON.stringify(tools) })
       .where('id', '=', requestId)
       .execute();
   }
@@ -102,6 +104,23 @@ export class QueueService {
   async setAgentInfo(requestId: string, info: AgentInfo): Promise<void> {
     await this.db.updateTable('requests').set({ agent_info: JSON.stringify(info) }).where('id', '=', requestId).execute();
   }
+}
+
+/** The user's consent as stored: view and control columns plus the tools' JSON. */
+export function consentOf(row: RequestRow): Consent {
+  let tools: Partial<Record<'sysinfo' | 'shell' | 'shell_elevated', boolean>> = {};
+  try {
+    tools = row.consent_tools ? (JSON.parse(row.consent_tools) as typeof tools) : {};
+  } catch {
+    tools = {};
+  }
+  return {
+    view: row.consent_view === 1,
+    control: row.consent_control === 1,
+    sysinfo: tools.sysinfo === true,
+    shell: tools.shell === true,
+    shell_elevated: tools.shell_elevated === true,
+  };
 }
 
 export function parseAgentInfo(row: RequestRow): AgentInfo | null {

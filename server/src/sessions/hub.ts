@@ -5,7 +5,7 @@
 import type { QueueItem, ServerToAgent, ServerToConsole, ServerToPortal, SessionState, Technician } from '../../../shared/protocol.js';
 import type { ChatService } from '../chat/service.js';
 import type { AuthService } from '../auth/service.js';
-import { parseAgentInfo, type QueueService, type RequestRow } from '../queue/service.js';
+import { consentOf, parseAgentInfo, type QueueService, type RequestRow } from '../queue/service.js';
 
 export interface Peer<Out> {
   send(msg: Out): void;
@@ -87,7 +87,8 @@ export class Hub {
       agentOnline: this.agents.has(row.id),
       portalOnline: this.portals.has(row.id),
       consoleOnline: row.accepted_by != null && (this.consoles.get(row.accepted_by)?.size ?? 0) > 0,
-      consent: { view: row.consent_view === 1, control: row.consent_control === 1 },
+      consent: consentOf(row),
+      grants: await this.auth.permissionsOf(techId),
       agent: parseAgentInfo(row),
       endedReason: row.ended_reason,
     };

@@ -8,7 +8,7 @@ import type {
   AgentToServer, ConsoleToServer, Hello, PortalToServer, ServerToAgent, ServerToConsole, ServerToPortal,
 } from '../../../shared/protocol.js';
 import type { ServerContext } from '../context.js';
-import { canAct } from '../queue/service.js';
+import { canAct, consentOf, parseAgentInfo } from '../queue/service.js';
 import type { Peer } from '../sessions/hub.js';
 
 export interface Handler {
@@ -60,6 +60,20 @@ export async function handleConsole(ctx: ServerContext, peer: Peer<ServerToConso
           await ctx.hub.postChat(row, 'technician', technician.displayName, msg.text, msg.clientId);
           return;
         }
+        case 'script:run': {
+          const row = await permitted(msg.requestId);
+          if (row.status !== 'active') throw new LifelineError('ERR_SESSION_ENDED', 'The session is not active.');
+          if (!(await ctx.auth.permissionsOf(technician.id)).includes('scripts')) throw new LifelineError('ERR_PERMISSION', 'Your account may not run scripts.');
+          if (!consentOf(row).shell) throw new LifelineError('ERR_CONSENT', 'The user has not allowed a command shell, which scripts need.');
+          const agent = ctx.hub.agent(row.id);
+          if (!agent) throw new LifelineError('ERR_NOT_CONNECTED', "The user's client is not connected.");
+          const script = await ctx.scripts.get(msg.scriptId);
+          const runId = await ctx.scripts.startRun(row.id, script, technician.id);
+          await ctx.audit.record(technician.username, 'script.run', { requestId: row.id, script: script.name, runId });
+          for (const c of ctx.hub.consolesOf(technician.id)) c.send({ type: 'script:started', requestId: row.id, runId, name: script.name });
+          agent.send({ type: 'script:run', runId, name: script.name, shell: script.shell, body: script.body });
+          return;
+        }
         case 'signal': {
           const row = await permitted(msg.requestId);
           if (row.status !== 'active') throw new LifelineError('ERR_SESSION_ENDED', 'The session is not active.');
@@ -94,6 +108,16 @@ export async function handleAgent(ctx: ServerContext, peer: Peer<ServerToAgent>,
   peer.send({ type: 'welcome', requestId, resumeKey, iceServers: ctx.iceServers });
   await ctx.hub.broadcast(requestId);
 
+  /** The technician consoles of this session, for script output. */
+  const sessionConsoles = async () => {
+    const row = await ctx.queue.getOrThrow(requestId);
+    return row.accepted_by != null ? ctx.hub.consolesOf(row.accepted_by) : [];
+  };
+  /** A run the server started for this very request; anything else is refused. */
+  const ownRun = async (runId: number) => {
+    if (!(await ctx.scripts.runsFor(requestId)).some((r) => r.id === runId)) throw new LifelineError('ERR_NOT_FOUND', 'No such script run in this session.');
+  };
+
   return {
     async message(msg: AgentToServer) {
       switch (msg.type) {
@@ -103,6 +127,28 @@ export async function handleAgent(ctx: ServerContext, peer: Peer<ServerToAgent>,
           const driver = ctx.hub.driverFor(row);
           if (!driver) throw new LifelineError('ERR_NOT_CONNECTED', 'The technician is not connected.');
           driver.send({ type: 'signal', requestId, data: msg.data });
+          return;
+        }
+        case 'script:output': {
+          await ownRun(msg.runId);
+          await ctx.scripts.appendOutput(msg.runId, msg.chunk);
+          for (const c of await sessionConsoles()) c.send({ type: 'script:output', requestId, runId: msg.runId, chunk: msg.chunk });
+          return;
+        }
+        case 'script:exit': {
+          await ownRun(msg.runId);
+          await ctx.scripts.finishRun(msg.runId, msg.code ?? -1);
+          for (const c of await sessionConsoles()) {
+            c.send({ type: 'script:exit', requestId, runId: msg.runId, code: msg.code, ...(msg.error ? { error: msg.error } : {}) });
+          }
+          return;
+        }
+        case 'audit:command': {
+          const row = await ctx.queue.getOrThrow(requestId);
+          const tech = row.accepted_by != null ? await ctx.auth.getTechnician(row.accepted_by) : null;
+          await ctx.audit.record(tech?.username ?? 'unknown', 'shell.elevated.command', {
+            requestId, host: parseAgentInfo(row)?.hostname ?? 'unknown', line: msg.line,
+          });
           return;
         }
       }
@@ -137,15 +183,22 @@ export async function handlePortal(ctx: ServerContext, peer: Peer<ServerToPortal
         }
         case 'consent:set': {
           const row = await open();
-          const before = { view: row.consent_view === 1, control: row.consent_control === 1 };
+          const before = consentOf(row);
           // Control without view makes no sense to a user: allowing control implies view.
-          const consent = { view: msg.consent.view || msg.consent.control, control: msg.consent.control };
-          if (before.view === consent.view && before.control === consent.control) return;
+          const consent = {
+            view: msg.consent.view || msg.consent.control,
+            control: msg.consent.control,
+            sysinfo: !!msg.consent.sysinfo,
+            shell: !!msg.consent.shell,
+            shell_elevated: !!msg.consent.shell_elevated,
+          };
+          const changed = CONSENT_WORDS.filter(([key]) => !!before[key] !== consent[key]);
+          if (!changed.length) return;
           await ctx.queue.setConsent(requestId, consent);
           await ctx.audit.record(`user:${requestId}`, 'consent.changed', consent);
-          const words = (on: boolean) => (on ? 'allowed' : 'withdrew');
-          if (before.view !== consent.view) await ctx.hub.postChat(row, 'system', 'Lifeline', `The user ${words(consent.view)} screen viewing.`);
-          if (before.control !== consent.control) await ctx.hub.postChat(row, 'system', 'Lifeline', `The user ${words(consent.control)} remote control.`);
+          for (const [key, what] of changed) {
+            await ctx.hub.postChat(row, 'system', 'Lifeline', `The user ${consent[key] ? 'allowed' : 'withdrew'} ${what}.`);
+          }
           await ctx.hub.broadcast(requestId);
           return;
         }
@@ -162,6 +215,14 @@ export async function handlePortal(ctx: ServerContext, peer: Peer<ServerToPortal
     },
   };
 }
+
+const CONSENT_WORDS = [
+  ['view', 'screen viewing'],
+  ['control', 'remote control'],
+  ['sysinfo', 'reading system information'],
+  ['shell', 'a command shell'],
+  ['shell_elevated', 'an administrator shell'],
+] as const;
 
 async function endSession(ctx: ServerContext, requestId: string, reason: string, actor: string): Promise<void> {
   if (!(await ctx.queue.end(requestId, reason))) return;
