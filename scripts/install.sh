@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 wanted=("xterm:xterm" "xsetroot:x11-xserver-utils")
 if [ "${1:-}" = "--for-tests" ]; then
-  wanted+=("Xvfb:xvfb" "chromium:chromium" "xdotool:xdotool" "xwininfo:x11-utils")
+  wanted+=("Xvfb:xvfb" "chromium:chromium" "xdotool:xdotool" "xwininfo:x11-utils" "xclip:xclip")
 fi
 missing=()
 for pair in "${wanted[@]}"; do

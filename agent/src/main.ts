@@ -6,6 +6,7 @@
  */
 import os from 'node:os';
 import { parseArgs } from 'node:util';
+import { LIMITS } from '../../shared/limits.js';
 import { normalizeSessionCode } from '../../shared/session-code.js';
 import { openX11 } from './platform/x11/index.js';
 import { AgentSession } from './session.js';
@@ -43,7 +44,8 @@ async function main(): Promise<number> {
 
   let x11;
   try {
-    x11 = await openX11(values.display);
+    // Reading stops a little past the limit: enough to know a copied text is too long to share.
+    x11 = await openX11(values.display, { clipboardBytes: 4 * LIMITS.clipboardChars });
   } catch (e) {
     process.stderr.write(`Cannot open the display: ${e instanceof Error ? e.message : String(e)}\n`);
     return 3;
@@ -58,8 +60,7 @@ async function main(): Promise<number> {
       user: os.userInfo().username,
       screen: { width: x11.screen.width, height: x11.screen.height },
     },
-    screen: x11.screen,
-    input: x11.input,
+    desktop: x11,
     log,
   });
   const stop = () => void x11.input.releaseAll().finally(() => process.exit(130));

@@ -18,6 +18,7 @@ export interface CapturedRect {
 }
 
 export interface ScreenSource {
+  /** The current size: it may change (a monitor plugged in); DisplayLayout reports when. */
   readonly width: number;
   readonly height: number;
   /**
@@ -41,4 +42,75 @@ export interface InputSink {
   /** Releases every key and button this sink pressed and still holds. */
   releaseAll(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** A pointer shape: straight (not premultiplied) RGBA, `serial` unique per shape on this display. */
+export interface CursorImage {
+  serial: number;
+  width: number;
+  height: number;
+  hotX: number;
+  hotY: number;
+  rgba: Buffer;
+}
+
+export interface CursorSource {
+  /** Reports the shape now and whenever the displayed shape changes. */
+  onShape(listener: (cursor: CursorImage) => void): Disposer;
+  /**
+   * Reports the pointer position (screen coordinates) now and whenever it
+   * moves, at most about once per display frame; nothing while it rests.
+   */
+  onPosition(listener: (x: number, y: number) => void): Disposer;
+}
+
+export interface MonitorInfo {
+  /** Stable while the monitor exists (X11: the RandR monitor name). */
+  id: string;
+  name: string;
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  primary: boolean;
+}
+
+export interface Layout {
+  width: number;
+  height: number;
+  /** At least one; together they need not cover the whole screen. */
+  monitors: MonitorInfo[];
+}
+
+export interface DisplayLayout {
+  /** Asks the display system now (not every change is announced). */
+  query(): Promise<Layout>;
+  /** Reports a new layout after the screen size or the monitors changed. */
+  onChange(listener: (layout: Layout) => void): Disposer;
+}
+
+export type ClipboardSelection = 'clipboard' | 'primary';
+
+export interface CopiedText {
+  selection: ClipboardSelection;
+  text: string;
+  /** Set when the text was longer than the backend reads: `text` is then only its beginning. */
+  truncated: boolean;
+}
+
+export interface Clipboard {
+  /** Reports text copied on this machine from now on, never what write() put there. */
+  onCopy(listener: (copied: CopiedText) => void): Disposer;
+  /** Makes `text` what the next paste from `selection` gives, until something else is copied. */
+  write(selection: ClipboardSelection, text: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Everything a remote-support session reaches on the user's machine. */
+export interface Desktop {
+  screen: ScreenSource;
+  input: InputSink;
+  cursor: CursorSource;
+  layout: DisplayLayout;
+  clipboard: Clipboard;
 }

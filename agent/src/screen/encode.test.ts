@@ -1,6 +1,10 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { encodeRectPixels } from './encode.js';
+import { LOSSLESS, type QualitySetting } from './quality.js';
+
+const jpeg = (q: number): QualitySetting => ({ effective: 'jpeg', jpegQuality: q });
+const GREY: QualitySetting = { effective: 'grey', jpegQuality: 30 };
 
 /** An RGBA image whose pixel (x, y) has the colour `colour(x, y)` = [r, g, b]. */
 function image(w: number, h: number, colour: (x: number, y: number) => number[]) {
@@ -44,27 +48,71 @@ describe('encodeRectPixels', () => {
     }
   });
 
-  it('keeps anti-aliased text (hundreds of colours, mostly flat) lossless', async () => {
-    // Dark text on light paper, with 600 different edge shades sprinkled in.
-    const input = image(640, 200, (x, y) => {
+  // Dark text on light paper, with 600 different edge shades sprinkled in.
+  const antiAliased = () =>
+    image(640, 200, (x, y) => {
       if ((x + y * 3) % 97 === 0) return [(x * 5) & 255, (y * 3) & 255, (x + y) % 6];
       return x % 9 < 2 && y % 16 < 11 ? [30, 30, 30] : [250, 246, 227];
     });
-    const out = await encodeRectPixels(input);
+  const photo = () => {
+    let seed = 7;
+    const noise = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % 16) - 8;
+    return image(256, 256, (x, y) => [x + noise(), y + noise(), 128 + noise()]);
+  };
+  const meanError = (a: Buffer, b: Buffer) => {
+    let error = 0;
+    for (let i = 0; i < a.length; i++) error += Math.abs(a[i]! - b[i]!);
+    return error / a.length;
+  };
+
+  it.each([LOSSLESS, jpeg(75)])('keeps anti-aliased text (hundreds of colours, mostly flat) lossless at %o', async (quality) => {
+    const input = antiAliased();
+    const out = await encodeRectPixels(input, quality);
     expect(out.encoding).toBe('png');
     expect((await decode(out.data)).rgba.equals(input.rgba)).toBe(true);
   });
 
-  it('sends photographic content as JPEG', async () => {
-    let seed = 7;
-    const noise = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % 16) - 8;
-    const input = image(256, 256, (x, y) => [x + noise(), y + noise(), 128 + noise()]);
-    const out = await encodeRectPixels(input);
+  it('sends even anti-aliased text as JPEG at low quality', async () => {
+    const out = await encodeRectPixels(antiAliased(), jpeg(30));
     expect(out.encoding).toBe('jpeg');
-    const decoded = await decode(out.data);
-    let error = 0;
-    for (let i = 0; i < input.rgba.length; i++) error += Math.abs(decoded.rgba[i]! - input.rgba[i]!);
-    expect(error / input.rgba.length).toBeLessThan(8);
+  });
+
+  it('sends photographic content as JPEG when the setting allows, and lossless when best', async () => {
+    const input = photo();
+    const lossy = await encodeRectPixels(input, jpeg(75));
+    expect(lossy.encoding).toBe('jpeg');
+    expect(meanError((await decode(lossy.data)).rgba, input.rgba)).toBeLessThan(8);
+    const lower = await encodeRectPixels(input, jpeg(45));
+    expect(lower.data.length).toBeLessThan(lossy.data.length);
+
+    const exact = await encodeRectPixels(input, LOSSLESS);
+    expect(exact.encoding).toBe('png');
+    expect((await decode(exact.data)).rgba.equals(input.rgba)).toBe(true);
+  });
+
+  it('keeps palette content exact in lossy modes: it is smaller as PNG', async () => {
+    const input = image(300, 120, textLike(5));
+    const out = await encodeRectPixels(input, jpeg(30));
+    expect(out.encoding).toBe('png');
+    expect((await decode(out.data)).rgba.equals(input.rgba)).toBe(true);
+  });
+
+  it.each([
+    ['text', () => image(300, 120, textLike(40))],
+    ['a photograph', photo],
+    ['one colour', () => image(64, 64, () => [200, 30, 90])],
+  ])('sends nothing but grey in grey mode (%s)', async (_, make) => {
+    const out = await encodeRectPixels(make(), GREY);
+    const rgba = out.encoding === 'solid' ? Buffer.from(out.data) : (await decode(out.data)).rgba;
+    let coloured = 0;
+    for (let i = 0; i < rgba.length; i += 4) if (rgba[i + 1] !== rgba[i] || rgba[i + 2] !== rgba[i]) coloured++;
+    expect(coloured).toBe(0);
+  });
+
+  it('keeps the brightness in grey mode', async () => {
+    const out = await encodeRectPixels(image(100, 100, (x) => (x < 50 ? [255, 255, 255] : [0, 0, 0])), GREY);
+    const { rgba } = await decode(out.data);
+    expect([rgba[0], rgba[(100 * 100 - 1) * 4]]).toEqual([255, 0]);
   });
 
   it('keeps small many-coloured areas lossless', async () => {

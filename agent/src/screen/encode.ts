@@ -2,19 +2,23 @@ import sharp from 'sharp';
 import type { EncodingName } from '../../../shared/channel.js';
 import type { CapturedRect } from '../platform/types.js';
 import { encodeIndexedPng, indexColours } from './png.js';
+import { LOSSLESS, type QualitySetting } from './quality.js';
 
 export interface EncodedRect {
   encoding: EncodingName;
   data: Uint8Array;
 }
 
-const JPEG_QUALITY = 75;
 // Levels 1-3 are zlib's fast path; 3 saves about a fifth of the bytes of 1 on
 // anti-aliased text for a fraction of a millisecond more.
 const PNG_LEVEL = 3;
-/** Below this, JPEG saves nothing worth its artefacts. */
+/** Below this, JPEG saves nothing worth its artefacts (its headers alone are ~600 bytes). */
 const JPEG_MIN_PIXELS = 64 * 64;
 const SAMPLES = 1024;
+/** At this quality and below (low, auto on the slowest links) bytes matter more than crisp edges. */
+const JPEG_ANYTHING_AT = 30;
+/** Grey mode posterizes to this many levels: text keeps its anti-aliasing, and its PNG stays tiny. */
+const GREY_LEVELS = 16;
 
 /**
  * Photographs and gradients have a different colour in almost every pixel;
@@ -31,23 +35,54 @@ function looksPhotographic(pixels: Uint32Array): boolean {
 
 /**
  * Encodes one captured rectangle: one colour -> 'solid' (4 bytes RGBA); up to
- * 256 colours -> palette PNG; photographic -> JPEG; anything else -> truecolour
- * PNG. The PNGs are pixel-exact.
+ * 256 colours -> palette PNG, in every mode (on terminal text it is 5-10 times
+ * smaller than even a quality-30 JPEG, and exact); more colours ->
+ * truecolour PNG when lossless; JPEG at the setting's quality for
+ * photographic content, and at JPEG_ANYTHING_AT or below for anything else
+ * too (anti-aliased text on a gradient). Grey mode turns the pixels into
+ * GREY_LEVELS levels of luma first (photographic content: JPEG of the luma).
  */
-export async function encodeRectPixels({ rect, rgba }: CapturedRect): Promise<EncodedRect> {
+export async function encodeRectPixels({ rect, rgba }: CapturedRect, quality: QualitySetting = LOSSLESS): Promise<EncodedRect> {
   const { w, h } = rect;
   if (w <= 0 || h <= 0 || rgba.length !== w * h * 4) throw new RangeError(`bad captured rect ${w}x${h} with ${rgba.length} bytes`);
   // Word access needs 4-byte alignment, which a pooled Buffer slice may lack.
   const bytes = rgba.byteOffset % 4 === 0 ? rgba : Buffer.from(rgba);
   const pixels = new Uint32Array(bytes.buffer, bytes.byteOffset, w * h);
+  if (quality.effective === 'grey') return encodeGrey(w, h, pixels, quality.jpegQuality);
 
   const indexed = indexColours(pixels);
   if (indexed?.palette.length === 1) return { encoding: 'solid', data: Uint8Array.from(rgba.subarray(0, 4)) };
   if (indexed) return { encoding: 'png', data: await encodeIndexedPng(w, h, indexed) };
 
   const image = sharp(rgba, { raw: { width: w, height: h, channels: 4 } }).removeAlpha();
-  if (w * h >= JPEG_MIN_PIXELS && looksPhotographic(pixels)) {
-    return { encoding: 'jpeg', data: await image.jpeg({ quality: JPEG_QUALITY }).toBuffer() };
+  const lossy = quality.effective === 'jpeg' && w * h >= JPEG_MIN_PIXELS;
+  if (lossy && (quality.jpegQuality <= JPEG_ANYTHING_AT || looksPhotographic(pixels))) {
+    return { encoding: 'jpeg', data: await image.jpeg({ quality: quality.jpegQuality }).toBuffer() };
   }
   return { encoding: 'png', data: await image.png({ compressionLevel: PNG_LEVEL }).toBuffer() };
+}
+
+async function encodeGrey(w: number, h: number, pixels: Uint32Array, jpegQuality: number): Promise<EncodedRect> {
+  const luma = Buffer.allocUnsafe(pixels.length);
+  const levels = new Uint32Array(pixels.length);
+  const step = 255 / (GREY_LEVELS - 1);
+  for (let i = 0; i < pixels.length; i++) {
+    const v = pixels[i]!;
+    // ITU-R BT.601 weights in 8-bit fixed point.
+    const y = ((v & 0xff) * 77 + ((v >>> 8) & 0xff) * 150 + ((v >>> 16) & 0xff) * 29) >> 8;
+    luma[i] = y;
+    const l = Math.round(Math.round(y / step) * step);
+    levels[i] = (0xff000000 | (l << 16) | (l << 8) | l) >>> 0;
+  }
+  if (pixels.length >= JPEG_MIN_PIXELS && looksPhotographic(pixels)) {
+    const data = await sharp(luma, { raw: { width: w, height: h, channels: 1 } }).jpeg({ quality: jpegQuality }).toBuffer();
+    return { encoding: 'jpeg', data };
+  }
+  // At most GREY_LEVELS colours, so always indexable.
+  const indexed = indexColours(levels)!;
+  if (indexed.palette.length === 1) {
+    const l = indexed.palette[0]! & 0xff;
+    return { encoding: 'solid', data: Uint8Array.of(l, l, l, 255) };
+  }
+  return { encoding: 'png', data: await encodeIndexedPng(w, h, indexed) };
 }

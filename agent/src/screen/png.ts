@@ -6,11 +6,12 @@
  * terminal text comes out 3-6 times smaller than sharp's truecolour PNG.
  */
 import { promisify } from 'node:util';
-import { crc32, deflate } from 'node:zlib';
+import { crc32, deflate, deflateSync } from 'node:zlib';
 
 const deflateAsync = promisify(deflate);
 const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 const COLOUR_TYPE_PALETTE = 3;
+const COLOUR_TYPE_RGBA = 6;
 // Pixel indices repeat a lot (text on a flat background), so a middle level
 // costs little time here and roughly halves the output of level 1.
 const DEFLATE_LEVEL = 6;
@@ -82,11 +83,6 @@ export async function encodeIndexedPng(width: number, height: number, { palette,
     if (n > 0) rows[o] = acc << (8 - n * bits);
   }
 
-  const header = Buffer.alloc(13); // compression, filter and interlace methods stay 0
-  header.writeUInt32BE(width, 0);
-  header.writeUInt32BE(height, 4);
-  header[8] = bits;
-  header[9] = COLOUR_TYPE_PALETTE;
   const plte = Buffer.alloc(palette.length * 3);
   palette.forEach((c, i) => {
     plte[i * 3] = c & 0xff;
@@ -94,5 +90,27 @@ export async function encodeIndexedPng(width: number, height: number, { palette,
     plte[i * 3 + 2] = (c >>> 16) & 0xff;
   });
   const idat = await deflateAsync(rows, { level: DEFLATE_LEVEL });
-  return Buffer.concat([SIGNATURE, chunk('IHDR', header), chunk('PLTE', plte), chunk('IDAT', idat), chunk('IEND', new Uint8Array(0))]);
+  return Buffer.concat([SIGNATURE, ihdr(width, height, bits, COLOUR_TYPE_PALETTE), chunk('PLTE', plte), chunk('IDAT', idat), chunk('IEND', new Uint8Array(0))]);
+}
+
+function ihdr(width: number, height: number, bits: number, colourType: number): Buffer {
+  const header = Buffer.alloc(13); // compression, filter and interlace methods stay 0
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header[8] = bits;
+  header[9] = colourType;
+  return chunk('IHDR', header);
+}
+
+/**
+ * Truecolour-with-alpha PNG, synchronously: for pointer shapes, a few
+ * kilobytes at most, whose message must go out before the position that
+ * names it (an await would let that overtake it).
+ */
+export function encodeRgbaPng(width: number, height: number, rgba: Uint8Array): Buffer {
+  const stride = 1 + width * 4;
+  const rows = Buffer.alloc(stride * height);
+  for (let y = 0; y < height; y++) rows.set(rgba.subarray(y * width * 4, (y + 1) * width * 4), y * stride + 1);
+  const idat = deflateSync(rows, { level: DEFLATE_LEVEL });
+  return Buffer.concat([SIGNATURE, ihdr(width, height, 8, COLOUR_TYPE_RGBA), chunk('IDAT', idat), chunk('IEND', new Uint8Array(0))]);
 }

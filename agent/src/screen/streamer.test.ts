@@ -1,16 +1,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { decodeChannelMessage, RectAssembler, type RectHeader } from '../../../shared/channel.js';
+import { decodeChannelMessage } from '../../../shared/channel.js';
 import { LIMITS } from '../../../shared/limits.js';
 import type { CapturedRect, Rect, ScreenSource } from '../platform/types.js';
 import { openX11, type X11Backend } from '../platform/x11/index.js';
 import { startXvfb, stopProcess, type Xvfb } from '../platform/x11/xvfb.js';
-import { ScreenStreamer } from './streamer.js';
+import { TestConsole } from '../testing/console.js';
+import { ScreenStreamer, type ScreenStreamerOptions } from './streamer.js';
 
 /** A screen in memory: paint() changes pixels and reports the damage, like X would. */
 class MemoryScreen implements ScreenSource {
@@ -56,51 +56,6 @@ class MemoryScreen implements ScreenSource {
   async close() {}
 }
 
-function solid(pixels: number, colour: Uint8Array) {
-  const rgba = Buffer.alloc(pixels * 4);
-  for (let i = 0; i < pixels; i++) rgba.set(colour, i * 4);
-  return rgba;
-}
-
-/** The console's side: reassembles rectangles, paints them, remembers frames. */
-class Viewer {
-  readonly frames: { frame: number; rects: RectHeader[] }[] = [];
-  /** Called once a frame is painted, as the console acks it. */
-  onPainted: (frame: number) => void = () => {};
-  readonly messages: Uint8Array[] = [];
-  private readonly assembler = new RectAssembler();
-  private current: RectHeader[] = [];
-  private painting = Promise.resolve();
-
-  constructor(readonly canvas: Buffer, readonly width: number) {}
-
-  receive = (msg: Uint8Array) => {
-    this.messages.push(msg);
-    const decoded = decodeChannelMessage(msg);
-    if (decoded.kind !== 'rect') throw new Error(`unexpected message ${decoded.kind}`);
-    const rect = this.assembler.push(decoded.fragment);
-    if (!rect) return;
-    this.current.push(rect.header);
-    this.painting = this.painting.then(() => this.paint(rect.header, rect.data));
-    if (rect.header.endOfFrame) {
-      const frame = rect.header.frame;
-      this.frames.push({ frame, rects: this.current });
-      this.current = [];
-      this.painting = this.painting.then(() => this.onPainted(frame));
-    }
-  };
-
-  /** Resolves once everything received so far is painted. */
-  painted() {
-    return this.painting;
-  }
-
-  private async paint(h: RectHeader, data: Uint8Array) {
-    const rgba = h.encoding === 'solid' ? solid(h.w * h.h, data) : await sharp(data).ensureAlpha().raw().toBuffer();
-    for (let y = 0; y < h.h; y++) rgba.copy(this.canvas, ((h.y + y) * this.width + h.x) * 4, y * h.w * 4, (y + 1) * h.w * 4);
-  }
-}
-
 async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 5000) {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
@@ -111,9 +66,9 @@ async function until(what: string, check: () => boolean | Promise<boolean>, time
 /** Lets every pending capture and encode finish (nothing here takes long). */
 const settle = () => new Promise((r) => setTimeout(r, 100));
 
-function setup(opts: { window?: number; bufferedAmount?: () => number } = {}, width = 320, height = 200) {
+function setup(opts: Partial<ScreenStreamerOptions> = {}, width = 320, height = 200) {
   const screen = new MemoryScreen(width, height);
-  const viewer = new Viewer(Buffer.alloc(width * height * 4), width);
+  const viewer = new TestConsole();
   const streamer = new ScreenStreamer({ source: screen, send: viewer.receive, ...opts });
   return { screen, viewer, streamer };
 }
@@ -133,7 +88,19 @@ describe('ScreenStreamer', () => {
     expect(s.viewer.frames[0]).toMatchObject({ frame: 1, rects: [{ x: 0, y: 0, w: 320, h: 200, encoding: 'solid', endOfFrame: true }] });
     await s.viewer.painted();
     expect(s.viewer.canvas.equals(s.screen.pixels)).toBe(true);
-    expect(streamer.stats).toEqual({ frames: 1, rects: 1, bytes: s.viewer.messages.reduce((n, m) => n + m.length, 0) });
+    expect(streamer.stats).toEqual({ frames: 1, rects: 1, copies: 0, bytes: s.viewer.bytes() });
+  });
+
+  it('announces the size and the quality before the first frame', async () => {
+    const s = setup();
+    streamer = s.streamer;
+    streamer.start();
+    await until('frame 1', () => s.viewer.frames.length === 1);
+    expect(s.viewer.controls).toEqual([
+      { t: 'screen', width: 320, height: 200 },
+      { t: 'quality-changed', mode: 'auto', effective: 'lossless', jpegQuality: 100 },
+    ]);
+    expect(decodeChannelMessage(s.viewer.messages[2]!).kind).toBe('rect');
   });
 
   it('keeps at most `window` frames unacknowledged and sends only the latest state meanwhile', async () => {
@@ -200,6 +167,138 @@ describe('ScreenStreamer', () => {
     expect(ends).toHaveLength(1);
   });
 
+  it('sends nothing for damage that repainted the same pixels, and only the rows that changed', async () => {
+    const s = setup({ window: 8 });
+    s.screen.paint({ x: 0, y: 0, w: 320, h: 200 }, text);
+    streamer = s.streamer;
+    s.viewer.onPainted = (f) => streamer!.ack(f);
+    streamer.start();
+    await until('frame 1', () => s.viewer.frames.length === 1);
+    s.screen.paint({ x: 0, y: 0, w: 320, h: 200 }, text);
+    await settle();
+    expect(s.viewer.frames).toHaveLength(1);
+
+    // Damage over 100 rows of which two bands of 4 changed, far apart.
+    const band = (x: number, y: number) => (y >= 20 && y < 24) || (y >= 90 && y < 94) ? [9, 9, 9] : text(x, y);
+    s.screen.paint({ x: 0, y: 0, w: 320, h: 100 }, band);
+    await until('frame 2', () => s.viewer.frames.length === 2);
+    expect(s.viewer.frames[1]!.rects.map(({ x, y, w, h }) => ({ x, y, w, h }))).toEqual([
+      { x: 0, y: 20, w: 320, h: 4 },
+      { x: 0, y: 90, w: 320, h: 4 },
+    ]);
+    await s.viewer.painted();
+    expect(s.viewer.canvas.equals(s.screen.pixels)).toBe(true);
+  });
+
+  it('sends content that moved up as a copy plus the new rows, pixel-exact', async () => {
+    const s = setup({ window: 8 });
+    // Glyph-like pixels, every row different (a repeating pattern would fit many shifts).
+    const lines = (offset: number) => (x: number, y: number) =>
+      ((Math.imul(x * 374761393 + (y + offset) * 668265263, 1274126177) >>> 16) & 7) < 3 ? [0, 0, 0] : [255, 255, 255];
+    s.screen.paint({ x: 0, y: 0, w: 320, h: 200 }, grey(40));
+    s.screen.paint({ x: 10, y: 10, w: 300, h: 180 }, lines(0));
+    streamer = s.streamer;
+    s.viewer.onPainted = (f) => streamer!.ack(f);
+    streamer.start();
+    await until('frame 1', () => s.viewer.frames.length === 1);
+    await s.viewer.painted();
+
+    // A terminal scrolls by two lines of 16 pixels.
+    s.screen.paint({ x: 10, y: 10, w: 300, h: 180 }, (x, y) => lines(32)(x, y));
+    await until('frame 2', () => s.viewer.frames.length === 2);
+    const [copy, ...rest] = s.viewer.frames[1]!.rects;
+    expect(copy).toMatchObject({ encoding: 'copy', x: 10, y: 10, w: 300, h: 148 });
+    expect(rest.map(({ y, h }) => ({ y, h }))).toEqual([{ y: 158, h: 32 }]);
+    expect(streamer.stats.copies).toBe(1);
+    await s.viewer.painted();
+    expect(s.viewer.canvas.equals(s.screen.pixels)).toBe(true);
+  });
+
+  it('streams one area of the screen in its own coordinates, and switches to another', async () => {
+    const s = setup({ area: { x: 160, y: 0, w: 160, h: 200 } });
+    s.screen.paint({ x: 0, y: 0, w: 160, h: 200 }, grey(10));
+    s.screen.paint({ x: 160, y: 0, w: 160, h: 200 }, text);
+    streamer = s.streamer;
+    s.viewer.onPainted = (f) => streamer!.ack(f);
+    streamer.start();
+    await until('frame 1', () => s.viewer.frames.length === 1);
+    await s.viewer.painted();
+    expect(s.viewer.sent('screen')).toEqual([{ t: 'screen', width: 160, height: 200 }]);
+    expect((await s.screen.capture({ x: 160, y: 0, w: 160, h: 200 })).rgba.equals(s.viewer.canvas)).toBe(true);
+
+    s.screen.paint({ x: 0, y: 0, w: 50, h: 50 }, grey(99)); // outside: nothing to send
+    s.screen.paint({ x: 170, y: 10, w: 5, h: 5 }, grey(77));
+    await until('frame 2', () => s.viewer.frames.length === 2);
+    expect(s.viewer.frames[1]!.rects).toMatchObject([{ x: 10, y: 10, w: 5, h: 5 }]);
+
+    streamer.setArea({ x: 0, y: 0, w: 160, h: 100 });
+    await until('frame 3', () => s.viewer.frames.length === 3);
+    await s.viewer.painted();
+    expect(s.viewer.sent('screen').at(-1)).toEqual({ t: 'screen', width: 160, height: 100 });
+    expect((await s.screen.capture({ x: 0, y: 0, w: 160, h: 100 })).rgba.equals(s.viewer.canvas)).toBe(true);
+  });
+
+  it('turns the picture grey and back, sending it all again each time', async () => {
+    const colourful = (x: number, y: number) => [x & 255, y & 255, (x * y) & 255];
+    const s = setup({ window: 8 });
+    s.screen.paint({ x: 0, y: 0, w: 320, h: 200 }, colourful);
+    streamer = s.streamer;
+    s.viewer.onPainted = (f) => streamer!.ack(f);
+    streamer.start();
+    await until('frame 1', () => s.viewer.frames.length === 1);
+    streamer.setQuality('grey');
+    await until('frame 2', () => s.viewer.frames.length === 2);
+    await s.viewer.painted();
+    expect(s.viewer.sent('quality-changed').at(-1)).toEqual({ t: 'quality-changed', mode: 'grey', effective: 'grey', jpegQuality: 30 });
+    let coloured = 0;
+    const c = s.viewer.canvas;
+    for (let i = 0; i < c.length; i += 4) if (c[i] !== c[i + 1] || c[i] !== c[i + 2]) coloured++;
+    expect(coloured).toBe(0);
+
+    streamer.setQuality('best');
+    await until('frame 3', () => s.viewer.frames.length === 3);
+    await s.viewer.painted();
+    expect(s.viewer.canvas.equals(s.screen.pixels)).toBe(true);
+  });
+
+  it('in auto, goes lossy when acks show a slow link and lossless again once it is fast', async () => {
+    let clock = 0;
+    const noise = randomBytes(320 * 200 * 3);
+    const photo = (x: number, y: number) => [...noise.subarray((y * 320 + x) * 3, (y * 320 + x) * 3 + 3)];
+    const s = setup({ window: 1, now: () => clock });
+    s.screen.paint({ x: 0, y: 0, w: 320, h: 200 }, photo);
+    streamer = s.streamer;
+    streamer.start();
+    /** The screen changes, a frame goes out, and its ack comes `ms` later. */
+    const frameAckedAfter = async (ms: number) => {
+      clock += 100; // nothing in flight meanwhile: idle time measures nothing
+      const n = s.viewer.frames.length;
+      noise.reverse();
+      s.screen.paint({ x: 0, y: 0, w: 320, h: 200 }, photo);
+      await until(`frame ${n + 1}`, () => s.viewer.frames.length === n + 1);
+      clock += ms;
+      streamer!.ack(n + 1);
+      return s.viewer.frames[n]!.rects[0]!.encoding;
+    };
+    await until('frame 1', () => s.viewer.frames.length === 1);
+    expect(s.viewer.frames[0]!.rects[0]!.encoding).toBe('png');
+    clock += 2000; // ~190 KB in two seconds: under 100 KB/s
+    streamer.ack(1);
+    expect(s.viewer.sent('quality-changed').at(-1)).toMatchObject({ effective: 'jpeg', jpegQuality: 30 });
+    expect(await frameAckedAfter(2000)).toBe('jpeg');
+    expect(s.viewer.sent('quality-changed').at(-1)).toMatchObject({ effective: 'jpeg' });
+
+    // Fast from now on: the better setting is taken once it held for a while.
+    while (s.viewer.sent('quality-changed').at(-1)!.effective !== 'lossless') {
+      expect(clock).toBeLessThan(60_000);
+      await frameAckedAfter(5);
+    }
+    // What was lossy is sent again, exactly.
+    await until('a lossless frame', () => s.viewer.frames.at(-1)!.rects[0]!.encoding === 'png');
+    await s.viewer.painted();
+    expect(s.viewer.canvas.equals(s.screen.pixels)).toBe(true);
+  });
+
   it('reports a failed frame and carries on', async () => {
     const error = vi.spyOn(console, 'error').mockImplementation(() => {});
     try {
@@ -224,7 +323,7 @@ describe('ScreenStreamer', () => {
     streamer.stop();
     s.screen.paint({ x: 1, y: 1, w: 2, h: 2 }, grey(0));
     await settle();
-    expect(s.viewer.messages).toHaveLength(0);
+    expect(s.viewer.frames).toHaveLength(0);
   });
 });
 
@@ -261,8 +360,7 @@ describe('ScreenStreamer on a real X server', () => {
     spawnX('xterm', ['-fa', 'DejaVu Sans Mono', '-fs', '10', '-bg', '#fdf6e3', '-fg', '#333333', '-geometry', '80x30+600+200', '-e', 'bash', '-c', listing('aa')]);
     await until('the terminals', () => existsSync(join(dir, 'core')) && existsSync(join(dir, 'aa')), 10_000);
 
-    const canvas = Buffer.alloc(1280 * 720 * 4);
-    const viewer = new Viewer(canvas, 1280);
+    const viewer = new TestConsole();
     const streamer = new ScreenStreamer({ source: x.screen, send: viewer.receive });
     viewer.onPainted = (frame) => streamer.ack(frame);
     streamer.start();
@@ -272,7 +370,7 @@ describe('ScreenStreamer on a real X server', () => {
     const matches = async (unlike?: Buffer) => {
       await viewer.painted();
       const screen = (await x.screen.capture({ x: 0, y: 0, w: 1280, h: 720 })).rgba;
-      return screen.equals(canvas) && !(unlike && screen.equals(unlike));
+      return screen.equals(viewer.canvas) && !(unlike && screen.equals(unlike));
     };
     await until('the console to show the screen', () => matches(), 15_000);
     expect(new Set(viewer.frames.flatMap((f) => f.rects.map((r) => r.encoding)))).not.toContain('jpeg');
@@ -289,7 +387,7 @@ describe('ScreenStreamer on a real X server', () => {
     await until('the console to catch up', () => matches(), 15_000);
 
     const before = viewer.frames.length;
-    const untyped = Buffer.from(canvas);
+    const untyped = Buffer.from(viewer.canvas);
     await x.input.pointerMove(300, 300);
     await x.input.key(0x78, true); // 'x', echoed by the terminal
     await x.input.key(0x78, false);
@@ -298,6 +396,30 @@ describe('ScreenStreamer on a real X server', () => {
     expect(typed.length).toBeGreaterThan(0);
     // The character cell and the cursor moving on: a few dozen pixels, not the screen.
     for (const r of typed) expect(r.w * r.h).toBeLessThan(64 * 64);
+    streamer.stop();
+  });
+  it('sends a scrolling terminal as copies plus new lines, and the result stays exact', async () => {
+    const go = join(dir, 'go');
+    const done = join(dir, 'scrolled');
+    const lines = 'for i in $(seq 1 120); do echo "line $i: the quick brown fox jumps over the lazy dog $RANDOM"; sleep 0.005; done';
+    spawnX('xterm', ['-geometry', '90x30+700+20', '-e', 'bash', '-c', `while [ ! -e ${go} ]; do sleep 0.02; done; ${lines}; touch ${done}; exec sleep 600`]);
+    await new Promise((r) => setTimeout(r, 500));
+
+    const viewer = new TestConsole();
+    const streamer = new ScreenStreamer({ source: x.screen, send: viewer.receive });
+    viewer.onPainted = (frame) => streamer.ack(frame);
+    streamer.start();
+    const matches = async () => {
+      await viewer.painted();
+      return (await x.screen.capture({ x: 0, y: 0, w: 1280, h: 720 })).rgba.equals(viewer.canvas);
+    };
+    await until('the console to show the screen', matches, 15_000);
+
+    writeFileSync(go, '');
+    await until('the terminal to finish', () => existsSync(done), 15_000);
+    await until('the console to catch up', matches, 15_000);
+    expect(streamer.stats.copies).toBeGreaterThan(0);
+    expect(viewer.frames.flatMap((f) => f.rects).filter((r) => r.encoding === 'copy').every((r) => r.x >= 700)).toBe(true);
     streamer.stop();
   });
 });

@@ -1,6 +1,8 @@
-import { encodeRect } from '../../../shared/channel.js';
+import { encodeControl, encodeRect, type ControlMessage, type QualityMode } from '../../../shared/channel.js';
 import type { CapturedRect, Disposer, Rect, ScreenSource } from '../platform/types.js';
-import { encodeRectPixels } from './encode.js';
+import { planRows, type RowPlan } from './diff.js';
+import { encodeRectPixels, type EncodedRect } from './encode.js';
+import { QualityControl } from './quality.js';
 import { mergeRects } from './regions.js';
 
 export interface ScreenStreamerOptions {
@@ -10,6 +12,13 @@ export interface ScreenStreamerOptions {
   bufferedAmount?: () => number;
   /** Most frames sent and not yet acknowledged. */
   window?: number;
+  /** The part of the screen to stream (a monitor); default: all of it. */
+  area?: Rect;
+  quality?: QualityMode;
+  /** Off: every changed row goes as pixels, never as a copy (for comparisons). */
+  copyRects?: boolean;
+  /** Milliseconds, for the link meter (tests pass their own clock). */
+  now?: () => number;
 }
 
 const MAX_BUFFERED = 1 << 20;
@@ -18,44 +27,91 @@ const BUFFER_RECHECK_MS = 10;
 /** Dirty lists longer than this are merged as they grow, which keeps a long wait for acks cheap. */
 const COMPACT_ABOVE = 64;
 
+function intersect(a: Rect, b: Rect): Rect | null {
+  const x = Math.max(a.x, b.x);
+  const y = Math.max(a.y, b.y);
+  const x2 = Math.min(a.x + a.w, b.x + b.w);
+  const y2 = Math.min(a.y + a.h, b.y + b.h);
+  return x2 > x && y2 > y ? { x, y, w: x2 - x, h: y2 - y } : null;
+}
+
+interface Piece {
+  rect: Rect;
+  rgba: Buffer;
+}
+
 /**
- * Streams screen changes as encoded rectangles with ack-based pacing: at most
- * `window` frames unacknowledged; meanwhile damage accumulates and is captured
- * only when the next frame goes out, so a slow link gets fewer, fresher frames
- * instead of a growing backlog.
+ * Streams changes of one area of the screen as encoded rectangles, in the
+ * area's coordinates, with ack-based pacing: at most `window` frames
+ * unacknowledged; meanwhile damage accumulates and is captured only when the
+ * next frame goes out, so a slow link gets fewer, fresher frames instead of a
+ * growing backlog.
+ *
+ * It keeps a copy of the pixels the console was sent (the shadow). Damage
+ * that repainted identical pixels sends nothing, and a region whose content
+ * moved vertically goes as one `copy` rectangle plus the rows that are new.
+ * The shadow holds true pixels even where the console got JPEG: comparing
+ * against them says what changed; copying moves whatever the console shows.
  */
 export class ScreenStreamer {
-  readonly stats = { frames: 0, bytes: 0, rects: 0 };
+  readonly stats = { frames: 0, bytes: 0, rects: 0, copies: 0 };
   private readonly source: ScreenSource;
   private readonly send: (msg: Uint8Array) => void;
   private readonly bufferedAmount: () => number;
   private readonly window: number;
+  private readonly copyRects: boolean;
+  private readonly now: () => number;
+  private readonly quality: QualityControl;
+  private area: Rect;
+  private announced = '';
   private dirty: Rect[] = [];
   private stopDamage: Disposer | null = null;
+  /** Bumped by stop and area changes: a frame produced under an older run sends nothing. */
+  private run = 0;
   private lastFrame = 0;
   private lastAcked = 0;
   private producing = false;
   private recheck: NodeJS.Timeout | null = null;
+  private shadow: Buffer;
+  /** The shadow is only worth comparing against once a whole-area frame filled it... */
+  private shadowValid = false;
+  /** ...and not after something made the console's picture unknown (bumps this). */
+  private shadowEpoch = 0;
+  /** Part of the console's picture is lossy or grey: going lossless sends it all again. */
+  private lossyShown = false;
 
   constructor(opts: ScreenStreamerOptions) {
     this.source = opts.source;
     this.send = opts.send;
     this.bufferedAmount = opts.bufferedAmount ?? (() => 0);
     this.window = Math.max(1, opts.window ?? 2);
+    this.copyRects = opts.copyRects ?? true;
+    this.now = opts.now ?? (() => performance.now());
+    this.quality = new QualityControl(opts.quality);
+    this.area = opts.area ?? { x: 0, y: 0, w: opts.source.width, h: opts.source.height };
+    this.shadow = Buffer.alloc(this.area.w * this.area.h * 4);
   }
 
-  /** Subscribes to damage; the source reports the whole screen first, so the first frame is complete. */
+  /**
+   * Announces the area's size and the quality, then subscribes to damage; the
+   * source reports the whole screen first, so the first frame is complete.
+   */
   start(): void {
     if (this.stopDamage) return;
     // Frames of an earlier run will never be acknowledged by whoever watches now.
-    this.lastAcked = this.lastFrame;
+    this.writeOff();
+    this.invalidateShadow();
+    this.sendControl({ t: 'screen', width: this.area.w, height: this.area.h });
+    this.announceQuality(true);
     this.stopDamage = this.source.onDamage((rects) => this.addDirty(rects));
   }
 
   stop(): void {
+    this.run++;
     this.stopDamage?.();
     this.stopDamage = null;
     this.dirty = [];
+    this.producing = false;
     if (this.recheck) clearTimeout(this.recheck);
     this.recheck = null;
   }
@@ -64,21 +120,83 @@ export class ScreenStreamer {
   ack(frame: number): void {
     if (frame <= this.lastAcked || frame > this.lastFrame) return;
     this.lastAcked = frame;
+    this.quality.link.acked(frame, this.now());
+    this.announceQuality(false);
     this.pump();
   }
 
   /**
-   * Sends the whole screen again. A console asks after reconnecting, having
+   * Sends the whole area again. A console asks after reconnecting, having
    * lost whatever was in flight, so unacknowledged frames are written off too.
    */
   refresh(): void {
     if (!this.stopDamage) return;
-    this.lastAcked = this.lastFrame;
-    this.addDirty([{ x: 0, y: 0, w: this.source.width, h: this.source.height }]);
+    this.writeOff();
+    this.resendAll();
   }
 
+  /** Streams another part of the screen from now on: its size first, then all of it. */
+  setArea(area: Rect): void {
+    const same = area.x === this.area.x && area.y === this.area.y && area.w === this.area.w && area.h === this.area.h;
+    if (same) return;
+    this.area = { ...area };
+    this.shadow = Buffer.alloc(area.w * area.h * 4);
+    this.run++;
+    if (!this.stopDamage) return;
+    this.dirty = [];
+    this.producing = false;
+    this.sendControl({ t: 'screen', width: area.w, height: area.h });
+    this.resendAll();
+  }
+
+  setQuality(mode: QualityMode): void {
+    const before = this.quality.current(this.now());
+    this.quality.mode = mode;
+    const after = this.quality.current(this.now());
+    if (!this.stopDamage) return;
+    // Grey to colour and back changes every pixel (going lossless resends what was lossy, below).
+    if ((before.effective === 'grey') !== (after.effective === 'grey')) this.resendAll();
+    this.announceQuality(false);
+  }
+
+  private writeOff(): void {
+    this.lastAcked = this.lastFrame;
+    this.quality.link.forget();
+  }
+
+  private invalidateShadow(): void {
+    this.shadowValid = false;
+    this.shadowEpoch++;
+  }
+
+  private resendAll(): void {
+    this.invalidateShadow();
+    this.addDirty([{ x: this.area.x, y: this.area.y, w: this.area.w, h: this.area.h }]);
+  }
+
+  /** Tells the console the mode and setting once either changes; going lossless also sends what was lossy again. */
+  private announceQuality(force: boolean): void {
+    const { mode } = this.quality;
+    const setting = this.quality.current(this.now());
+    const key = `${mode} ${setting.effective} ${setting.jpegQuality}`;
+    if (!force && key === this.announced) return;
+    this.announced = key;
+    this.sendControl({ t: 'quality-changed', mode, effective: setting.effective, jpegQuality: setting.jpegQuality });
+    if (setting.effective === 'lossless' && this.lossyShown && this.stopDamage) this.resendAll();
+  }
+
+  private sendControl(msg: ControlMessage): void {
+    const bytes = encodeControl(msg);
+    this.send(bytes);
+    this.stats.bytes += bytes.length;
+  }
+
+  /** Takes damage in screen coordinates; keeps what falls in the area, in the area's coordinates. */
   private addDirty(rects: Rect[]): void {
-    this.dirty.push(...rects);
+    for (const r of rects) {
+      const inside = intersect(r, this.area);
+      if (inside) this.dirty.push({ ...inside, x: inside.x - this.area.x, y: inside.y - this.area.y });
+    }
     if (this.dirty.length > COMPACT_ABOVE) this.dirty = mergeRects(this.dirty);
     this.pump();
   }
@@ -97,9 +215,11 @@ export class ScreenStreamer {
     // From here on, new damage belongs to the next frame.
     this.dirty = [];
     this.producing = true;
-    this.produce(rects, this.stopDamage)
+    const run = this.run;
+    this.produce(rects, run)
       .catch((err) => console.error(`screen streamer: frame ${this.lastFrame + 1} (${rects.length} rects) failed:`, err))
       .finally(() => {
+        if (run !== this.run) return; // setArea already let the next run start
         this.producing = false;
         this.pump();
       });
@@ -115,27 +235,80 @@ export class ScreenStreamer {
     }
   }
 
-  /** `run` identifies the start() this frame belongs to: after a stop, its pixels go nowhere. */
-  private async produce(rects: Rect[], run: Disposer): Promise<void> {
+  /** `run` identifies the start() and area this frame belongs to: after a change, its pixels go nowhere. */
+  private async produce(rects: Rect[], run: number): Promise<void> {
+    const area = this.area;
     const captured: CapturedRect[] = [];
     // Capture everything first, then encode: the frame shows one moment, not
     // a smear across the encoding time.
     for (const rect of rects) {
-      const c = await this.source.capture(rect);
-      if (c.rect.w > 0 && c.rect.h > 0) captured.push(c);
+      const c = await this.source.capture({ ...rect, x: rect.x + area.x, y: rect.y + area.y });
+      if (run !== this.run) return;
+      if (c.rect.w > 0 && c.rect.h > 0) captured.push({ rect: { ...c.rect, x: c.rect.x - area.x, y: c.rect.y - area.y }, rgba: c.rgba });
     }
-    const encoded = await Promise.all(captured.map(encodeRectPixels));
-    if (this.stopDamage !== run || encoded.length === 0) return;
+    const epoch = this.shadowEpoch;
+    const compare = this.shadowValid;
+    let copy: (Rect & { srcY: number }) | null = null;
+    const pieces: Piece[] = [];
+    for (const c of captured) {
+      const plan: RowPlan = compare ? this.plan(c, copy === null) : { copy: null, send: [{ y0: 0, y1: c.rect.h }] };
+      if (plan.copy) copy = { x: c.rect.x, y: c.rect.y + plan.copy.y, w: c.rect.w, h: plan.copy.rows, srcY: c.rect.y + plan.copy.srcY };
+      const stride = c.rect.w * 4;
+      for (const { y0, y1 } of plan.send) {
+        pieces.push({ rect: { ...c.rect, y: c.rect.y + y0, h: y1 - y0 }, rgba: c.rgba.subarray(y0 * stride, y1 * stride) });
+      }
+    }
+    const setting = this.quality.current(this.now());
+    const encoded = await Promise.all(pieces.map((p) => encodeRectPixels(p, setting)));
+    if (run !== this.run) return;
+    for (const c of captured) this.remember(c);
+    const whole = captured.some((c) => c.rect.w === area.w && c.rect.h === area.h);
+    if (whole && epoch === this.shadowEpoch) {
+      this.shadowValid = true;
+      if (setting.effective === 'lossless') this.lossyShown = false;
+    }
+    if (encoded.length === 0 && !copy) return;
+    if (setting.effective !== 'lossless') this.lossyShown = true;
+    this.sendFrame(copy, pieces, encoded);
+  }
 
+  private plan(c: CapturedRect, allowCopy: boolean): RowPlan {
+    const { x, y, w, h } = c.rect;
+    const stride = this.area.w * 4;
+    const before = (row: number) => this.shadow.subarray((y + row) * stride + x * 4, (y + row) * stride + (x + w) * 4);
+    const after = (row: number) => c.rgba.subarray(row * w * 4, (row + 1) * w * 4);
+    return planRows(before, after, h, allowCopy && this.copyRects);
+  }
+
+  private remember({ rect, rgba }: CapturedRect): void {
+    const stride = this.area.w * 4;
+    for (let row = 0; row < rect.h; row++) {
+      rgba.copy(this.shadow, (rect.y + row) * stride + rect.x * 4, row * rect.w * 4, (row + 1) * rect.w * 4);
+    }
+  }
+
+  /** The copy goes first: it moves what the console showed before this frame. */
+  private sendFrame(copy: (Rect & { srcY: number }) | null, pieces: Piece[], encoded: EncodedRect[]): void {
     const frame = ++this.lastFrame;
-    encoded.forEach(({ encoding, data }, i) => {
-      const { x, y, w, h } = captured[i]!.rect;
-      for (const msg of encodeRect({ encoding, frame, x, y, w, h }, data, i === encoded.length - 1)) {
+    const out: { rect: Rect; encoded: EncodedRect }[] = pieces.map((p, i) => ({ rect: p.rect, encoded: encoded[i]! }));
+    if (copy) {
+      const data = new Uint8Array(4);
+      const v = new DataView(data.buffer);
+      v.setUint16(0, copy.x, true);
+      v.setUint16(2, copy.srcY, true);
+      out.unshift({ rect: copy, encoded: { encoding: 'copy', data } });
+      this.stats.copies++;
+    }
+    let bytes = 0;
+    out.forEach(({ rect: { x, y, w, h }, encoded: { encoding, data } }, i) => {
+      for (const msg of encodeRect({ encoding, frame, x, y, w, h }, data, i === out.length - 1)) {
         this.send(msg);
-        this.stats.bytes += msg.length;
+        bytes += msg.length;
       }
       this.stats.rects++;
     });
+    this.stats.bytes += bytes;
     this.stats.frames++;
+    this.quality.link.sent(frame, bytes, this.now());
   }
 }

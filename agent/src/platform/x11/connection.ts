@@ -38,6 +38,15 @@ export class XConnection {
     return this.display.screen[0]!;
   }
 
+  /**
+   * RandR resized the root window: the connection setup's numbers, which
+   * capture and input clip to, are stale from now on.
+   */
+  resized(width: number, height: number): void {
+    this.screen.pixel_width = width;
+    this.screen.pixel_height = height;
+  }
+
   get closed(): boolean {
     return this.lost !== null;
   }

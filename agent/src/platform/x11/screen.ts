@@ -49,8 +49,6 @@ function checkPixelFormat(conn: XConnection): void {
 }
 
 export class X11Screen implements ScreenSource {
-  readonly width: number;
-  readonly height: number;
   private readonly root: number;
   private readonly listeners = new Set<(rects: Rect[]) => void>();
   private damage: { id: number; stopEvents: () => void; ready: boolean } | null = null;
@@ -63,11 +61,18 @@ export class X11Screen implements ScreenSource {
   private constructor(
     private readonly conn: XConnection,
     private readonly damageExt: DamageExtension,
-    private readonly segment: ShmSegment | null,
+    private segment: ShmSegment | null,
   ) {
     this.root = conn.screen.root;
-    this.width = conn.screen.pixel_width;
-    this.height = conn.screen.pixel_height;
+  }
+
+  /** Follows RandR resizes (X11Layout keeps the connection's numbers current). */
+  get width(): number {
+    return this.conn.screen.pixel_width;
+  }
+
+  get height(): number {
+    return this.conn.screen.pixel_height;
   }
 
   static async create(conn: XConnection): Promise<X11Screen> {
@@ -120,7 +125,14 @@ export class X11Screen implements ScreenSource {
   }
 
   private async readPixels(r: Rect): Promise<Uint8Array> {
-    const { conn, root, segment } = this;
+    const { conn, root } = this;
+    if (this.segment && this.segment.buffer.length < r.w * r.h * 4) {
+      // The screen grew (a monitor was plugged in) beyond the segment made for it.
+      const old = this.segment;
+      this.segment = await openSegment(conn, this.width * this.height * 4);
+      old.detach();
+    }
+    const segment = this.segment;
     if (segment) {
       const rep = await conn.request<{ size: number }>('MIT-SHM GetImage', (cb) =>
         segment.getImage(root, r.x, r.y, r.w, r.h, ALL_PLANES, Z_PIXMAP, 0, cb),

@@ -33,6 +33,7 @@ declare module 'x11' {
 
   interface XEvent {
     name: string;
+    type: number;
     [field: string]: unknown;
   }
 
@@ -42,6 +43,13 @@ declare module 'x11' {
     require(name: 'shm', cb: Callback<ShmExtension>): void;
     require(name: 'damage', cb: Callback<DamageExtension>): void;
     require(name: 'xtest', cb: Callback<XTestExtension>): void;
+    require(name: 'fixes', cb: Callback<FixesExtension>): void;
+    require(name: 'randr', cb: Callback<RandrExtension>): void;
+    require(name: 'xinput', cb: Callback<XInputExtension>): void;
+    /** Requests the package lacks are written by hand: the sequence number, the wire, the reply table. */
+    seq_num: number;
+    pack_stream: { put(b: Buffer): void; submit(expectsReply?: boolean): void };
+    replies: Record<number, [(buf: Buffer, opt: number) => unknown, Callback<unknown>]>;
     GetImage(
       format: number, drawable: number, x: number, y: number, width: number, height: number, planeMask: number,
       cb: Callback<{ depth: number; data: Buffer }>,
@@ -51,6 +59,25 @@ declare module 'x11' {
     SetInputFocus(window: number, revertTo: number): void;
     QueryPointer(window: number, cb: Callback<{ child: number; rootX: number; rootY: number; keyMask: number }>): void;
     GetWindowAttributes(window: number, cb: Callback<{ allEventMasks: number }>): void;
+    GetGeometry(drawable: number, cb: Callback<{ width: number; height: number }>): void;
+    CreateWindow(
+      wid: number, parent: number, x: number, y: number, width: number, height: number,
+      borderWidth: number, depth: number, windowClass: number, visual: number, values: { eventMask?: number },
+    ): void;
+    DestroyWindow(wid: number): void;
+    InternAtom(onlyIfExists: boolean, name: string, cb: Callback<number>): void;
+    GetAtomName(atom: number, cb: Callback<string>): void;
+    /** mode 0 replace; format 8, 16 or 32 */
+    ChangeProperty(mode: number, wid: number, property: number, type: number, format: number, data: Buffer | number[]): void;
+    DeleteProperty(wid: number, property: number): void;
+    GetProperty(
+      del: number, wid: number, property: number, type: number, longOffset: number, longLength: number,
+      cb: Callback<{ type: number; format: number; bytesAfter: number; data: Buffer }>,
+    ): void;
+    SetSelectionOwner(owner: number, selection: number, time: number): void;
+    GetSelectionOwner(selection: number, cb: Callback<number>): void;
+    ConvertSelection(requestor: number, selection: number, target: number, property: number, time: number): void;
+    SendEvent(destination: number, propagate: number, eventMask: number, event: Record<string, unknown>): void;
     sync(): Promise<void>;
     sync(cb: (err: Error | null) => unknown): void;
     close(cb?: (err?: Error) => void): void;
@@ -87,9 +114,47 @@ declare module 'x11' {
     FakeInput(type: number, detail: number, time: number, window: number, x: number, y: number): void;
   }
 
+  interface FixesExtension {
+    firstEvent: number;
+    SelectionEventMask: { SetSelectionOwner: number; SelectionWindowDestroy: number; SelectionClientClose: number };
+    SelectSelectionInput(window: number, selection: number, eventMask: number): void;
+    SelectCursorInput(window: number, eventMask: number): void;
+    GetCursorImage(cb: Callback<CursorImageReply>): void;
+  }
+
+  interface CursorImageReply {
+    x: number;
+    y: number;
+    width: number;
+    height: number;
+    xhot: number;
+    yhot: number;
+    cursorSerial: number;
+    /** Premultiplied ARGB words. */
+    cursorImage: Buffer;
+  }
+
+  interface RandrExtension {
+    firstEvent: number;
+    majorOpcode: number;
+    major_version: number;
+    minor_version: number;
+    NotifyMask: { ScreenChange: number; CrtcChange: number; OutputChange: number };
+    SelectInput(window: number, mask: number): void;
+  }
+
+  interface XInputExtension {
+    xi2: { majorVersion: number; minorVersion: number } | null;
+    AllMasterDevices: number;
+    XISelectEvents(window: number, masks: { deviceId: number; mask: string[] | number }): void;
+  }
+
   const x11: {
     createClient(options: { display?: string; shm?: boolean }, cb: Callback<XDisplay>): XClient;
   };
   export default x11;
-  export type { XClient, XDisplay, XScreen, XEvent, ShmExtension, ShmSegment, DamageExtension, XTestExtension };
+  export type {
+    XClient, XDisplay, XScreen, XEvent, ShmExtension, ShmSegment, DamageExtension, XTestExtension,
+    FixesExtension, CursorImageReply, RandrExtension, XInputExtension,
+  };
 }
