@@ -10,7 +10,9 @@ import { WebSocket } from 'ws';
 import { ERROR_MESSAGES, type ErrorCode } from '../../shared/errors.js';
 import { ServerToAgent, type AgentInfo, type Consent, type IceServer, type SessionState } from '../../shared/protocol.js';
 import { ServerConnection, type SocketLike } from '../../shared/server-connection.js';
+import type { Tool } from '../../shared/permissions.js';
 import { ConsoleLink } from './console-link.js';
+import { ScriptRunner } from './script-runner.js';
 import type { Desktop } from './platform/types.js';
 import { createAgentPeer, isOffer } from './peer.js';
 
@@ -29,7 +31,11 @@ export class AgentSession {
   private readonly conn: ServerConnection<ServerToAgent>;
   private resumeKey: string | null = null;
   private iceServers: IceServer[] = [];
+  /** What the user allowed on the portal. */
   private consent: Consent = { view: false, control: false };
+  /** What the server lets the session's technician do. */
+  private grants: readonly Tool[] = [];
+  private readonly scripts = new ScriptRunner({ send: (m) => this.conn.send(m) });
   private peer: SimplePeer.Instance | null = null;
   private link: ConsoleLink | null = null;
   private finished = false;
@@ -70,6 +76,10 @@ export class AgentSession {
       case 'signal':
         this.onSignal(msg.data);
         return;
+      case 'script:run':
+        if (this.allowed('scripts')) this.scripts.run(msg.runId, msg.shell, msg.body);
+        else this.conn.send({ type: 'script:exit', runId: msg.runId, code: null, error: 'Scripts are not allowed in this session.' });
+        return;
       case 'error':
         this.opts.log(`server refused ${msg.cause ?? 'a message'}: ${msg.code} ${msg.message}`);
         return;
@@ -84,7 +94,23 @@ export class AgentSession {
       return;
     }
     this.consent = state.consent;
-    this.link?.setConsent(this.consent);
+    this.grants = state.grants;
+    this.link?.setConsent(this.effectiveConsent());
+    if (!this.allowed('scripts')) this.scripts.stop();
+  }
+
+  /**
+   * A tool is usable only when the server grants it to the technician AND the
+   * user allowed it. Scripts are shell code: they need the user's shell consent.
+   */
+  private allowed(tool: Tool): boolean {
+    if (!this.grants.includes(tool)) return false;
+    if (tool === 'scripts') return this.consent.shell === true;
+    return this.consent[tool as keyof Consent] === true;
+  }
+
+  private effectiveConsent(): Consent {
+    return { view: this.allowed('view'), control: this.allowed('control') };
   }
 
   private onSignal(data: Record<string, unknown>): void {
@@ -113,7 +139,7 @@ export class AgentSession {
         bufferedAmount: () => channel?.bufferedAmount ?? 0,
         log: this.opts.log,
       });
-      this.link.setConsent(this.consent);
+      this.link.setConsent(this.effectiveConsent());
     });
     peer.on('data', (buf: Uint8Array) => void this.link?.receive(buf));
     peer.on('close', () => {
@@ -137,6 +163,7 @@ export class AgentSession {
   private finish(code: number, reason: string): void {
     if (this.finished) return;
     this.finished = true;
+    this.scripts.stop();
     this.dropPeer();
     this.conn.stop();
     this.resolveDone({ code, reason });
