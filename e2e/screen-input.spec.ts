@@ -9,7 +9,7 @@ import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import { remoteToPage, shownText, startAttendedSession, type AttendedSession } from './console.js';
 import {
-  openXClient, readXClipboard, setXClipboard, startServer, startWebConsole, startXterm, startXvfb, waitFor,
+  openXClient, readXClipboard, run, setXClipboard, startServer, startWebConsole, startXterm, startXvfb, waitFor, windowId,
   type LifelineServer, type Proc, type XClient, type XDisplay,
 } from './harness.js';
 
@@ -102,4 +102,35 @@ test('with view only switched on, typing on the canvas reaches nothing on the X 
   await waitFor('the command typed with control back to run', () => fs.existsSync(typed));
   fs.rmSync(typed);
   expect(fs.existsSync(ignored)).toBe(false);
+});
+
+test('the special-keys menu sends Ctrl+Alt+Del, Alt+Tab, Super, Ctrl+Esc and Print Screen to the focused X window as whole chords', async () => {
+  const { tech } = session!;
+  // xev reports every key event its window gets, as the X server delivered it.
+  const probe = run('xev', ['-geometry', '400x300+700+0', '-event', 'keyboard', '-name', 'keys-probe'], { DISPLAY: x.display });
+  try {
+    await waitFor('the key probe window', () => windowId(x.display, 'keys-probe').catch(() => null));
+    const events = () => [...probe.stdout().matchAll(/(KeyPress|KeyRelease) event[\s\S]*?keysym 0x[0-9a-f]+, (\w+)\)/g)]
+      .map((m) => `${m[1] === 'KeyPress' ? '+' : '-'}${m[2]}`);
+    // A click on the probe gives it the keyboard focus, as a click would with a window manager.
+    const at = await remoteToPage(tech, 900, 150);
+    await tech.mouse.click(at.x, at.y);
+
+    const chords: Array<[string, string[]]> = [
+      ['ctrl-alt-del', ['Control_L', 'Alt_L', 'Delete']],
+      ['alt-tab', ['Alt_L', 'Tab']],
+      ['super', ['Super_L']],
+      ['ctrl-esc', ['Control_L', 'Escape']],
+      ['print', ['Print']],
+    ];
+    for (const [id, keys] of chords) {
+      const before = events().length;
+      await tech.getByTestId('special-keys').click();
+      await tech.getByTestId(`special-key-${id}`).click();
+      const expected = [...keys.map((k) => `+${k}`), ...[...keys].reverse().map((k) => `-${k}`)];
+      await expect.poll(() => events().slice(before), { message: `key events xev saw for ${id}` }).toEqual(expected);
+    }
+  } finally {
+    await probe.stop();
+  }
 });
