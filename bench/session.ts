@@ -10,8 +10,8 @@
  */
 import os from 'node:os';
 import { chromium, type Page } from 'playwright-core';
-import WebSocket from 'ws';
-import { startAgent, startServer, startWebConsole, startXterm, startXvfb, type Proc } from '../e2e/harness.js';
+import type WebSocket from 'ws';
+import { apiPost as post, consentingPortal, startAgent, startServer, startWebConsole, startXterm, startXvfb, type Proc } from '../e2e/harness.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const LATENCY_SAMPLES = 60;
@@ -85,33 +85,6 @@ export async function benchSession(): Promise<object> {
     await xterm.stop();
     await x.stop();
   }
-}
-
-async function post(url: string, body: unknown, token?: string): Promise<Record<string, unknown>> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify(body),
-  });
-  const json = (await res.json()) as Record<string, unknown>;
-  if (!res.ok) throw new Error(`${url}: ${JSON.stringify(json)}`);
-  return json;
-}
-
-/** A portal that allows view and control as soon as the technician has accepted. */
-async function consentingPortal(serverUrl: string, resumeKey: string): Promise<WebSocket> {
-  const ws = new WebSocket(`${serverUrl.replace(/^http/, 'ws')}/ws`);
-  let sent = false;
-  ws.on('open', () => ws.send(JSON.stringify({ type: 'hello', role: 'portal', resumeKey })));
-  ws.on('message', (d) => {
-    const m = JSON.parse(String(d)) as { type: string; state?: { status: string } };
-    if (!sent && m.type === 'session:state' && m.state?.status === 'active') {
-      sent = true;
-      ws.send(JSON.stringify({ type: 'consent:set', consent: { view: true, control: true } }));
-    }
-  });
-  await new Promise((r) => ws.once('open', r));
-  return ws;
 }
 
 async function openConsole(browser: import('playwright-core').Browser, url: string, password: string): Promise<Page> {
