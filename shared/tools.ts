@@ -60,8 +60,11 @@ export const ToolMessage = z.discriminatedUnion('t', [
   z.object({ t: z.literal('shell:ack'), shell: z.number().int(), bytes: z.number().int().positive() }),
   z.object({ t: z.literal('shell:close'), shell: z.number().int() }),
   // agent -> console
-  z.object({ t: z.literal('result'), id: z.number().int(), ok: z.literal(true), value: z.unknown() }),
-  z.object({ t: z.literal('result'), id: z.number().int(), ok: z.literal(false), code: z.enum(ERROR_CODES), message: z.string() }),
+  // zod refuses a repeated discriminator value, so the two kinds of result are a union of their own.
+  z.discriminatedUnion('ok', [
+    z.object({ t: z.literal('result'), id: z.number().int(), ok: z.literal(true), value: z.unknown() }),
+    z.object({ t: z.literal('result'), id: z.number().int(), ok: z.literal(false), code: z.enum(ERROR_CODES), message: z.string() }),
+  ]),
   z.object({ t: z.literal('shell:exit'), shell: z.number().int(), code: z.number().int().nullable() }),
 ]);
 export type ToolMessage = z.infer<typeof ToolMessage>;

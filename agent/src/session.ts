@@ -13,6 +13,8 @@ import { ServerConnection, type SocketLike } from '../../shared/server-connectio
 import type { Tool } from '../../shared/permissions.js';
 import { ConsoleLink } from './console-link.js';
 import { ScriptRunner } from './script-runner.js';
+import { ToolsHost, type ToolPermission } from './tools/host.js';
+import { TOOLS_CHANNEL } from '../../shared/tools.js';
 import type { Desktop } from './platform/types.js';
 import { createAgentPeer, isOffer } from './peer.js';
 
@@ -38,6 +40,7 @@ export class AgentSession {
   private readonly scripts = new ScriptRunner({ send: (m) => this.conn.send(m) });
   private peer: SimplePeer.Instance | null = null;
   private link: ConsoleLink | null = null;
+  private tools: ToolsHost | null = null;
   private finished = false;
   private resolveDone!: (r: { code: number; reason: string }) => void;
   /** Resolves when the session is over, with the process exit code. */
@@ -96,7 +99,14 @@ export class AgentSession {
     this.consent = state.consent;
     this.grants = state.grants;
     this.link?.setConsent(this.effectiveConsent());
+    this.tools?.revoked();
     if (!this.allowed('scripts')) this.scripts.stop();
+  }
+
+  /** Why a tool is refused: the server's grant first, then the user's consent. */
+  private refusal(tool: ToolPermission): ErrorCode | null {
+    if (!this.grants.includes(tool)) return 'ERR_PERMISSION';
+    return this.allowed(tool) ? null : 'ERR_CONSENT';
   }
 
   /**
@@ -140,6 +150,7 @@ export class AgentSession {
         log: this.opts.log,
       });
       this.link.setConsent(this.effectiveConsent());
+      this.openTools(peer);
     });
     peer.on('data', (buf: Uint8Array) => void this.link?.receive(buf));
     peer.on('close', () => {
@@ -151,10 +162,39 @@ export class AgentSession {
     });
   }
 
+  /**
+   * The tools (shells, system information) get their own data channel, so
+   * their traffic never queues behind screen frames. Both sides create it
+   * pre-negotiated with the same id: no extra signalling round.
+   */
+  private openTools(peer: SimplePeer.Instance): void {
+    const pc = (peer as unknown as { _pc: { createDataChannel(label: string, init: object): DataChannelLike } })._pc;
+    const dc = pc.createDataChannel(TOOLS_CHANNEL.label, { negotiated: true, id: TOOLS_CHANNEL.id });
+    dc.binaryType = 'arraybuffer';
+    const tools = new ToolsHost({
+      channel: {
+        send: (m) => {
+          if (dc.readyState === 'open') dc.send(m);
+        },
+        bufferedAmount: () => dc.bufferedAmount,
+      },
+      allowed: (tool) => this.refusal(tool),
+      onElevatedCommand: (line) => this.conn.send({ type: 'audit:command', line }),
+      log: this.opts.log,
+    });
+    this.tools = tools;
+    dc.onmessage = (e) => {
+      if (e.data instanceof ArrayBuffer) tools.receive(new Uint8Array(e.data));
+      else if (ArrayBuffer.isView(e.data)) tools.receive(new Uint8Array(e.data.buffer, e.data.byteOffset, e.data.byteLength));
+    };
+  }
+
   private dropPeer(): void {
     // Closing the link lets go of whatever the console held down.
     this.link?.close();
     this.link = null;
+    void this.tools?.dispose();
+    this.tools = null;
     const p = this.peer;
     this.peer = null;
     p?.destroy();
@@ -168,4 +208,13 @@ export class AgentSession {
     this.conn.stop();
     this.resolveDone({ code, reason });
   }
+}
+
+/** The part of a WebRTC data channel (node-datachannel's polyfill) the tools need. */
+interface DataChannelLike {
+  binaryType: string;
+  readonly readyState: string;
+  readonly bufferedAmount: number;
+  send(data: Uint8Array): void;
+  onmessage: ((e: { data: unknown }) => void) | null;
 }
