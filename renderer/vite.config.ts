@@ -32,6 +32,9 @@ export default defineConfig({
     sourcemap: true,
     // The module-preload polyfill is for browsers older than our Chromium/Electron.
     modulePreload: { polyfill: false },
+    // One bundle, loaded once from the asar or the local web host. Splitting off xterm.js would
+    // let a console left open across a server upgrade ask for a chunk that no longer exists.
+    chunkSizeWarningLimit: 1024,
   },
   server: {
     // `LIFELINE_WEB_HOST=http://127.0.0.1:PORT npx vite --config renderer/vite.config.ts`

@@ -9,21 +9,22 @@ import { createAuthSlice, type AuthData, type AuthSlice } from './auth.js';
 import { createChatSlice, initialChat, type ChatData, type ChatSlice } from './chat.js';
 import { createNoticeSlice, initialNotice, type NoticeData, type NoticeSlice } from './notice.js';
 import { createQueueSlice, initialQueue, type QueueData, type QueueSlice } from './queue.js';
+import { createScriptsSlice, initialScripts, type ScriptsData, type ScriptsSlice } from './scripts.js';
 import { createSessionSlice, initialSession, type SessionData, type SessionSlice } from './session.js';
 
-export type AppData = AuthData & QueueData & SessionData & ChatData & NoticeData;
+export type AppData = AuthData & QueueData & SessionData & ChatData & ScriptsData & NoticeData;
 
 export interface RootActions {
   /** Forget everything that belonged to the technician who signed out. */
   signedOut(): void;
 }
 
-export type AppState = AuthSlice & QueueSlice & SessionSlice & ChatSlice & NoticeSlice & RootActions;
+export type AppState = AuthSlice & QueueSlice & SessionSlice & ChatSlice & ScriptsSlice & NoticeSlice & RootActions;
 export type AppStore = StoreApi<AppState>;
 
 export function signedOut(data: AppData): AppData {
   return {
-    ...data, ...initialQueue, ...initialSession, ...initialChat, ...initialNotice,
+    ...data, ...initialQueue, ...initialSession, ...initialChat, ...initialScripts, ...initialNotice,
     phase: 'signed-out', technician: null,
   };
 }
@@ -34,6 +35,7 @@ export function createAppStore(): AppStore {
     ...createQueueSlice(set, get, store),
     ...createSessionSlice(set, get, store),
     ...createChatSlice(set, get, store),
+    ...createScriptsSlice(set, get, store),
     ...createNoticeSlice(set, get, store),
     signedOut: () => set((s) => signedOut(s)),
   }));

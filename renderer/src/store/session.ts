@@ -23,6 +23,8 @@ export interface SessionData {
   /** The one session this console shows; stays after it ends until dismissed. */
   session: SessionState | null;
   peer: PeerStatus;
+  /** Whether the tools channel (shells, system information) is open on the current peer. */
+  toolsOpen: boolean;
   /** What the agent says it enforces; null until it tells us. */
   agentConsent: Consent | null;
   /** The agent's last error, as a sentence. */
@@ -42,7 +44,7 @@ export interface SessionData {
 
 /** What belongs to the agent on the other end of the peer. */
 const agentReports = { agentConsent: null, monitors: null, quality: null } as const;
-const noPeer = { peer: 'idle', agentError: null, remoteScreen: null, ...agentReports } as const;
+const noPeer = { peer: 'idle', toolsOpen: false, agentError: null, remoteScreen: null, ...agentReports } as const;
 /** What the technician did in one session. */
 const freshSession = { screenChoice: { monitor: null, quality: null }, remoteClipboard: null, viewOnly: false } as const;
 
@@ -77,6 +79,10 @@ export function sessionDismissed(data: SessionData): SessionData {
 
 export function peerChanged(data: SessionData, peer: PeerStatus): SessionData {
   return { ...data, peer };
+}
+
+export function toolsChanged(data: SessionData, toolsOpen: boolean): SessionData {
+  return data.toolsOpen === toolsOpen ? data : { ...data, toolsOpen };
 }
 
 export function agentReported(data: SessionData, msg: AgentReport): SessionData {
@@ -132,6 +138,7 @@ export interface SessionSlice extends SessionData {
   sessionChanged(state: SessionState): void;
   sessionDismissed(): void;
   peerChanged(peer: PeerStatus): void;
+  toolsChanged(open: boolean): void;
   agentReported(msg: AgentReport): void;
   agentErrorDismissed(): void;
   remoteClipboardCopied(text: string, copied: boolean): void;
@@ -145,6 +152,7 @@ export const createSessionSlice: StateCreator<AppState, [], [], SessionSlice> = 
   sessionChanged: (state) => set((s) => sessionChanged(s, state)),
   sessionDismissed: () => set((s) => sessionDismissed(s)),
   peerChanged: (peer) => set((s) => peerChanged(s, peer)),
+  toolsChanged: (open) => set((s) => toolsChanged(s, open)),
   agentReported: (msg) => set((s) => agentReported(s, msg)),
   agentErrorDismissed: () => set((s) => agentErrorDismissed(s)),
   remoteClipboardCopied: (text, copied) => set((s) => remoteClipboardCopied(s, text, copied)),

@@ -42,12 +42,16 @@ describe('wireStore', () => {
     api.emit('chat:history-loaded', { requestId: 'r1', messages: [chatMessage(1)] });
     api.emit('chat:received', { message: chatMessage(2) });
     api.emit('error:raised', { code: 'ERR_INTERNAL', message: 'Something broke.' });
+    api.emit('script:started', { requestId: 'r1', runId: 4, name: 'Flush DNS' });
+    api.emit('script:output-received', { requestId: 'r1', runId: 4, chunk: 'done\n' });
+    api.emit('script:exited', { requestId: 'r1', runId: 4, code: 0 });
     const s = store.getState();
     expect(s.connection).toBe('online');
     expect(s.queue).toHaveLength(1);
     expect(s.session?.requestId).toBe('r1');
     expect(s.chat['r1']?.map((m) => m.id)).toEqual([1, 2]);
     expect(s.notice?.message).toBe('Something broke.');
+    expect(s.scriptRuns).toEqual([{ requestId: 'r1', runId: 4, name: 'Flush DNS', output: 'done\n', dropped: 0, exit: { code: 0, error: null } }]);
   });
 
   it('its disposer unsubscribes everything and can be called twice', () => {

@@ -35,6 +35,9 @@ export function wireStore(api: ConsoleApi, store: AppStore, options: WireOptions
     api.on('chat:history-loaded', ({ requestId, messages }) => s().historyLoaded(requestId, messages)),
     api.on('chat:received', ({ message }) => s().messageReceived(message)),
     api.on('error:raised', ({ code, message }) => s().noticeRaised(code, message)),
+    api.on('script:started', (e) => s().scriptStarted(e)),
+    api.on('script:output-received', (e) => s().scriptOutputReceived(e)),
+    api.on('script:exited', (e) => s().scriptExited(e)),
     api.on('deep-link:opened', (link) => {
       const known = link.target === 'session' && (s().queue.some((i) => i.requestId === link.id) || s().session?.requestId === link.id);
       if (known) s().requestHighlighted(link.id);

@@ -1,22 +1,42 @@
+import { useId, useMemo, useState } from 'react';
 import type { SessionState } from '../../../../shared/protocol.js';
 import { useActions, useApi, useAppState } from '../../app/context.js';
 import { useAction } from '../../app/use-action.js';
 import { ChatPanel } from '../chat/ChatPanel.js';
 import { ClipboardPanel } from '../clipboard/ClipboardPanel.js';
 import { RemoteScreen } from '../screen/RemoteScreen.js';
-import { useSessionLink } from './use-session-link.js';
+import { ScriptsPanel } from '../scripts/ScriptsPanel.js';
+import { ShellPanel } from '../shell/ShellPanel.js';
+import { SysinfoPanel } from '../sysinfo/SysinfoPanel.js';
+import { capability, tabAvailability, TOOL_TABS, type Availability, type ToolTab } from '../tools/availability.js';
+import { ToolTabs } from '../tools/ToolTabs.js';
+import { useSessionLink, useToolsLink } from './use-session-link.js';
 
 const allowed = (yes: boolean) => (yes ? 'allowed' : 'not allowed');
 
 export function SessionView({ session }: { session: SessionState }) {
   const api = useApi();
-  const { sessionDismissed, chatForgotten, agentErrorDismissed } = useActions();
+  const { sessionDismissed, chatForgotten, scriptRunsForgotten, agentErrorDismissed } = useActions();
   const peer = useAppState((s) => s.peer);
   const agentConsent = useAppState((s) => s.agentConsent);
   const agentError = useAppState((s) => s.agentError);
   const remoteScreen = useAppState((s) => s.remoteScreen);
   const ended = session.status === 'ended';
   const link = useSessionLink();
+  const tools = useToolsLink();
+  const [tab, setTab] = useState<ToolTab>('screen');
+  // A panel is built the first time its tab is shown and then kept, so a shell survives a look at the screen.
+  const [visited, setVisited] = useState<ReadonlySet<ToolTab>>(() => new Set(['screen']));
+  const panelIds = useId();
+  const panelId = (t: ToolTab) => `${panelIds}-${t}`;
+  const availability = useMemo(
+    () => Object.fromEntries(TOOL_TABS.map((t) => [t, tabAvailability(session, t)])) as Record<ToolTab, Availability>,
+    [session],
+  );
+  const selectTab = (t: ToolTab) => {
+    setTab(t);
+    setVisited((v) => (v.has(t) ? v : new Set([...v, t])));
+  };
   const end = useAction(() => api.invoke('session:end', { requestId: session.requestId }));
   const confirmEnd = () => {
     // Ending stops the user's support client; getting back needs the user's help.
@@ -28,16 +48,12 @@ export function SessionView({ session }: { session: SessionState }) {
   const agentLags =
     agentConsent !== null && (agentConsent.view !== consent.view || agentConsent.control !== consent.control);
 
-  const placeholder = ended
-    ? 'The session has ended.'
-    : !session.agentOnline
-      ? 'The support client is not connected.'
-      : !consent.view
-        ? 'The user has not allowed screen viewing yet.'
-        : null;
+  const placeholder = ended ? 'The session has ended.' : !session.agentOnline ? 'The support client is not connected.' : null;
+  const selected = availability[tab];
 
   const dismiss = () => {
     chatForgotten(session.requestId);
+    scriptRunsForgotten(session.requestId);
     sessionDismissed();
   };
 
@@ -104,7 +120,38 @@ export function SessionView({ session }: { session: SessionState }) {
         </p>
       )}
       <div className="session-body">
-        <RemoteScreen link={link} placeholder={placeholder} />
+        <section className="tool-area" aria-label="Tools">
+          <ToolTabs selected={tab} availability={availability} onSelect={selectTab} panelId={panelId} />
+          {!selected.ok && (
+            <p className="tool-unavailable" data-testid="tool-unavailable" role="status">
+              {selected.reason}
+            </p>
+          )}
+          {/* Hidden, not unmounted, without consent: the painter lives for the session, the last picture must not show. */}
+          <div className="tool-panel" id={panelId('screen')} role="tabpanel" hidden={tab !== 'screen' || !availability.screen.ok}>
+            <RemoteScreen link={link} placeholder={placeholder} />
+          </div>
+          {visited.has('shell') && (
+            <div className="tool-panel" id={panelId('shell')} role="tabpanel" hidden={tab !== 'shell'}>
+              <ShellPanel session={session} tools={tools} />
+            </div>
+          )}
+          {visited.has('sysinfo') && availability.sysinfo.ok && (
+            <div className="tool-panel" id={panelId('sysinfo')} role="tabpanel" hidden={tab !== 'sysinfo'}>
+              <SysinfoPanel tools={tools} kill={capability(session, 'process_kill')} active={!ended} agentOnline={session.agentOnline} />
+            </div>
+          )}
+          {visited.has('scripts') && (
+            <div className="tool-panel" id={panelId('scripts')} role="tabpanel" hidden={tab !== 'scripts'}>
+              <ScriptsPanel
+                requestId={session.requestId}
+                customerName={session.customerName}
+                allowed={availability.scripts}
+                live={!ended && session.agentOnline}
+              />
+            </div>
+          )}
+        </section>
         <aside className="side">
           {consent.control && !ended && <ClipboardPanel link={link} />}
           <ChatPanel requestId={session.requestId} open={!ended} />

@@ -27,6 +27,9 @@ class FakePeer implements PeerLike {
   send(data: Uint8Array) {
     this.sent.push(data);
   }
+  createDataChannel(): RTCDataChannel {
+    throw new Error('no data channels in these tests');
+  }
   destroy() {
     this.destroyed = true;
     this.connected = false;

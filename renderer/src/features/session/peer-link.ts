@@ -10,7 +10,9 @@
  * are short-lived.
  *
  * Data messages are decoded here and handed on; invalid ones are logged and
- * dropped. Nothing in here touches React or the store.
+ * dropped. Other channels on the same connection (the tools channel) are
+ * opened by whoever listens to `onPeerConnected`. Nothing in here touches
+ * React or the store.
  */
 import { decodeChannelMessage, encodeControl, type ChannelMessage, type ControlMessage } from '../../../../shared/channel.js';
 import type { ConsoleApi, Disposer } from '../../../../shared/console-contract.js';
@@ -27,7 +29,12 @@ export interface PeerLike {
   signal(data: SignalData): void;
   send(data: Uint8Array): void;
   destroy(): void;
+  /** A further data channel on the peer's RTCPeerConnection. */
+  createDataChannel(label: string, init: RTCDataChannelInit): RTCDataChannel;
 }
+
+/** What listeners of `onPeerConnected` may do with the peer. */
+export type ConnectedPeer = Pick<PeerLike, 'createDataChannel'>;
 
 export type PeerFactory = (options: { iceServers: IceServer[] }) => PeerLike;
 
@@ -58,6 +65,7 @@ export class PeerLink {
   private readonly statusListeners = new Set<(s: PeerStatus) => void>();
   private readonly messageListeners = new Set<(m: DecodedMessage) => void>();
   private readonly startListeners = new Set<() => void>();
+  private readonly connectListeners = new Set<(peer: ConnectedPeer) => void>();
   private readonly unsubscribeSignals: Disposer;
 
   constructor(private readonly options: PeerLinkOptions) {
@@ -120,6 +128,11 @@ export class PeerLink {
     return subscribe(this.startListeners, listener);
   }
 
+  /** A peer has connected (after the status says so); it lasts until the status leaves `connected`. */
+  onPeerConnected(listener: (peer: ConnectedPeer) => void): Disposer {
+    return subscribe(this.connectListeners, listener);
+  }
+
   dispose(): void {
     if (this.disposed) return;
     this.stop();
@@ -128,6 +141,7 @@ export class PeerLink {
     this.statusListeners.clear();
     this.messageListeners.clear();
     this.startListeners.clear();
+    this.connectListeners.clear();
   }
 
   private async start(): Promise<void> {
@@ -156,6 +170,9 @@ export class PeerLink {
       if (!current()) return;
       this.clearConnectTimer();
       this.setStatus('connected');
+      for (const l of [...this.connectListeners]) {
+        if (current()) l(peer);
+      }
     });
     peer.on('data', (buf) => {
       if (!current()) return;

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { decodeChannelMessage, encodeControl } from '../../../../shared/channel.js';
 import { createAppStore } from '../../store/index.js';
+import { FakeChannel } from '../../test/fake-tools.js';
 import { FakeApi, sessionState } from '../../test/fixtures.js';
 import type { PeerLike } from './peer-link.js';
 import { SessionPeers } from './session-peers.js';
@@ -20,6 +21,12 @@ class FakePeer implements PeerLike {
   signal() {}
   send(data: Uint8Array) {
     this.sent.push(data);
+  }
+  channels: FakeChannel[] = [];
+  createDataChannel(): RTCDataChannel {
+    const channel = new FakeChannel();
+    this.channels.push(channel);
+    return channel as unknown as RTCDataChannel;
   }
   destroy() {
     this.destroyed = true;
@@ -67,6 +74,23 @@ describe('SessionPeers', () => {
     peer().connected = true;
     peer().fire('connect');
     expect(store.getState().peer).toBe('connected');
+  });
+
+  it('opens the session\'s tools channel on each connected peer and reports it to the store', async () => {
+    const { store, peer, controller } = setup();
+    store.getState().sessionChanged(sessionState());
+    await vi.advanceTimersByTimeAsync(0);
+    expect(controller.currentTools()).not.toBeNull();
+    peer().connected = true;
+    peer().fire('connect');
+    const channel = peer().channels[0]!;
+    channel.open();
+    expect(store.getState().toolsOpen).toBe(true);
+    expect(controller.currentTools()!.isOpen).toBe(true);
+    store.getState().sessionChanged(sessionState({ status: 'ended' }));
+    expect(channel.closed).toBe(true);
+    expect(controller.currentTools()).toBeNull();
+    expect(store.getState().toolsOpen).toBe(false);
   });
 
   it('the agent\'s consent, errors and screen size reach the store', async () => {

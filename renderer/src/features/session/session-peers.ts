@@ -1,9 +1,10 @@
 /**
  * Drives the peer connection from the store, outside React: one PeerLink for
  * the session on screen, wanted while that session is active and its agent is
- * online, disposed when the session ends or another replaces it. Its status
- * and the agent's low-rate reports go into the store; screen data does not
- * (RemoteScreen subscribes to the link itself). Text the remote clipboard
+ * online, disposed when the session ends or another replaces it, and with it
+ * the session's ToolsLink (the tools channel on each of its peers). Their
+ * status and the agent's low-rate reports go into the store; screen data and
+ * shell bytes do not (RemoteScreen and the shell subscribe to the links). Text the remote clipboard
  * sends also goes to the technician's clipboard, where the browser allows it.
  * Every new peer is told the technician's screen choices (monitor, quality)
  * again, so a reconnect does not undo them.
@@ -16,6 +17,7 @@ import type { ConsoleApi, Disposer } from '../../../../shared/console-contract.j
 import type { SessionState } from '../../../../shared/protocol.js';
 import type { AppStore } from '../../store/index.js';
 import type { AgentReport } from '../../store/session.js';
+import { ToolsLink } from '../tools/tools-link.js';
 import { PeerLink, type PeerFactory, type PeerLinkOptions } from './peer-link.js';
 
 export interface SessionPeersOptions {
@@ -30,6 +32,7 @@ export interface SessionPeersOptions {
 
 export class SessionPeers {
   private link: PeerLink | null = null;
+  private tools: ToolsLink | null = null;
   private requestId: string | null = null;
   private linkDisposers: Disposer[] = [];
   private seen: SessionState | null | undefined = undefined;
@@ -44,6 +47,9 @@ export class SessionPeers {
 
   /** The current session's link, or null; stable between changes (for useSyncExternalStore). */
   readonly current = (): PeerLink | null => this.link;
+
+  /** The current session's tools link, or null; changes with `current()`. */
+  readonly currentTools = (): ToolsLink | null => this.tools;
 
   /** Called whenever `current()` changes. */
   readonly subscribe = (listener: () => void): Disposer => {
@@ -76,13 +82,17 @@ export class SessionPeers {
       for (const d of this.linkDisposers) d();
       this.linkDisposers = [];
       this.link = null;
+      this.tools?.dispose();
+      this.tools = null;
       old.dispose();
     }
     this.requestId = requestId;
     const actions = this.options.store.getState();
     if (requestId) {
       const link = new PeerLink({ api: this.options.api, requestId, createPeer: this.options.createPeer, ...this.options.link });
+      const tools = new ToolsLink({ peer: link, log: this.options.link?.log });
       this.linkDisposers = [
+        tools.onOpenChanged((open) => actions.toolsChanged(open)),
         link.onStatus((s) => {
           actions.peerChanged(s);
           if (s === 'connected') this.sendChoices(link);
@@ -94,8 +104,12 @@ export class SessionPeers {
         }),
       ];
       this.link = link;
+      this.tools = tools;
     }
-    if (old) actions.peerChanged('idle');
+    if (old) {
+      actions.peerChanged('idle');
+      actions.toolsChanged(false);
+    }
     for (const l of [...this.listeners]) l();
   }
 
