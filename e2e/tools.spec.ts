@@ -152,13 +152,23 @@ async function bypassingConsole(srv: LifelineServer, username: string, password:
     dc.binaryType = 'arraybuffer';
     await waitFor('the tools channel', () => dc.readyState === 'open');
     const decoder = new ToolDecoder();
+    const send = (msg: ToolMessage) => {
+      for (const m of encodeToolMessage(msg)) dc.send(m as Uint8Array<ArrayBuffer>);
+    };
+    let heardAgent: () => void = () => undefined;
+    const agentReady = new Promise<void>((r) => (heardAgent = r));
     const answer = new Promise<ToolMessage>((resolve) => {
       dc.onmessage = (e) => {
         const r = decoder.decode(new Uint8Array(e.data as ArrayBuffer));
-        if (r?.kind === 'message') resolve(r.msg);
+        if (r?.kind !== 'message') return;
+        if (r.msg.t === 'hello') heardAgent();
+        else resolve(r.msg);
       };
     });
-    for (const m of encodeToolMessage(request)) dc.send(m as Uint8Array<ArrayBuffer>);
+    // The channel handshake (shared/tools.ts): requests only once the agent's end is there.
+    send({ t: 'hello' });
+    await agentReady;
+    send(request);
     return await Promise.race([answer, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no answer from the agent')), 20_000))]);
   } finally {
     peer.destroy();

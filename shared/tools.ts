@@ -10,6 +10,12 @@
  *                   | `result` too large for one message (e.g. a process list)
  *
  * No message exceeds LIMITS.channelMessageBytes.
+ *
+ * Pre-negotiated channels open on each side as soon as that side creates
+ * them, and a message reaching a side that has not created its end yet is
+ * lost. So each side sends `hello` when its end opens and answers the first
+ * `hello` it receives with one of its own; the console sends requests only
+ * after it has heard the agent.
  */
 import { z } from 'zod';
 import { ERROR_CODES } from './errors.js';
@@ -48,6 +54,8 @@ export const SystemInfo = z.object({
 export type SystemInfo = z.infer<typeof SystemInfo>;
 
 export const ToolMessage = z.discriminatedUnion('t', [
+  // both ways: the channel handshake
+  z.object({ t: z.literal('hello') }),
   // console -> agent (each request has an id; the agent answers with `result`)
   z.object({ t: z.literal('sysinfo:get'), id: z.number().int() }),
   z.object({ t: z.literal('process:kill'), id: z.number().int(), pid: z.number().int().positive() }),

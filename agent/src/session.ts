@@ -183,6 +183,8 @@ export class AgentSession {
       log: this.opts.log,
     });
     this.tools = tools;
+    dc.onopen = () => tools.hello();
+    if (dc.readyState === 'open') tools.hello();
     dc.onmessage = (e) => {
       if (e.data instanceof ArrayBuffer) tools.receive(new Uint8Array(e.data));
       else if (ArrayBuffer.isView(e.data)) tools.receive(new Uint8Array(e.data.buffer, e.data.byteOffset, e.data.byteLength));
@@ -217,4 +219,5 @@ interface DataChannelLike {
   readonly bufferedAmount: number;
   send(data: Uint8Array): void;
   onmessage: ((e: { data: unknown }) => void) | null;
+  onopen: (() => void) | null;
 }

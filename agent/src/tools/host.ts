@@ -54,10 +54,16 @@ export class ToolsHost {
   /** One collection at a time; requests meanwhile share it. */
   private collecting: Promise<SystemInfo> | null = null;
   private disposed = false;
+  private heardConsole = false;
 
   constructor(private readonly opts: ToolsHostOptions) {
     this.pacer = new ChannelPacer(opts.channel, opts.log);
     this.accounts = opts.accounts ? Promise.resolve(opts.accounts) : null;
+  }
+
+  /** Announces this end of the channel (on open); see the handshake in shared/tools.ts. */
+  hello(): void {
+    for (const frame of encodeToolMessage({ t: 'hello' })) this.opts.channel.send(frame);
   }
 
   /** One message from the console. */
@@ -97,6 +103,13 @@ export class ToolsHost {
 
   private handle(msg: ToolMessage): void {
     switch (msg.t) {
+      case 'hello':
+        // The console's end may have opened after our hello was sent: answer its first one.
+        if (!this.heardConsole) {
+          this.heardConsole = true;
+          this.hello();
+        }
+        return;
       case 'sysinfo:get':
         void this.answer(msg, () => this.systemInfo());
         return;

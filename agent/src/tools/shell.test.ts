@@ -1,3 +1,6 @@
+import path from 'node:path';
+import os from 'node:os';
+import fs from 'node:fs';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
@@ -14,10 +17,16 @@ const run = promisify(execFile);
 /** node-pty reads the pty in chunks of at most this much (libuv's read buffer). */
 const READ_CHUNK = 64 * 1024;
 
-const root: ShellAccount = { name: 'root', uid: 0, gid: 0, home: '/root', shell: '/bin/bash' };
+/**
+ * Test shells start in an empty home: the machine's own login scripts (here
+ * root's pyenv init, which waits a minute on a stale lock) are not under test.
+ */
+const cleanHome = fs.mkdtempSync(path.join(os.tmpdir(), 'lifeline-shell-home-'));
+fs.chmodSync(cleanHome, 0o755);
+const root: ShellAccount = { name: 'root', uid: 0, gid: 0, home: cleanHome, shell: '/bin/bash' };
 const nobody: ShellAccount = { name: 'nobody', uid: 65534, gid: 65534, home: '/nonexistent', shell: '/bin/bash' };
 const amRoot = process.getuid?.() === 0;
-const self: ShellAccount = amRoot ? root : { name: 'me', uid: process.getuid!(), gid: process.getgid!(), home: process.env.HOME ?? '/', shell: '/bin/bash' };
+const self: ShellAccount = amRoot ? root : { name: 'me', uid: process.getuid!(), gid: process.getgid!(), home: cleanHome, shell: '/bin/bash' };
 
 const unique = () => randomBytes(6).toString('hex');
 

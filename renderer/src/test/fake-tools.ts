@@ -17,8 +17,15 @@ export class FakeChannel {
   onerror: ((ev: unknown) => void) | null = null;
   onmessage: ((ev: { data: unknown }) => void) | null = null;
 
+  /** Handshake hellos the console sent; kept apart so `sent` holds only what tests look at. */
+  hellos = 0;
+
   send(data: Uint8Array): void {
     if (this.readyState !== 'open') throw new Error('InvalidStateError');
+    if (data[0] === 0x01 && new TextDecoder().decode(data.subarray(1)) === '{"t":"hello"}') {
+      this.hellos++;
+      return;
+    }
     this.sent.push(data.slice());
   }
 
@@ -27,9 +34,11 @@ export class FakeChannel {
     this.readyState = 'closed';
   }
 
+  /** Opens the channel and answers the console's handshake, as the agent does. */
   open(): void {
     this.readyState = 'open';
     this.onopen?.();
+    this.deliver({ t: 'hello' });
   }
 
   /** The agent closed it, or the connection went. */

@@ -7,6 +7,7 @@ import { LIMITS } from '../../../../shared/limits.js';
 import type { ChatMessage } from '../../../../shared/protocol.js';
 import { formatClock, isoTime } from '../../app/clock.js';
 import { useApi, useAppState } from '../../app/context.js';
+import { openChatLink, splitLinks } from './links.js';
 import { useAction } from '../../app/use-action.js';
 
 const NO_MESSAGES: ChatMessage[] = [];
@@ -59,7 +60,17 @@ export function ChatPanel({ requestId, open }: { requestId: string; open: boolea
               <span className="chat-author">{m.author}</span>
               <time dateTime={isoTime(m.at)}>{formatClock(m.at)}</time>
             </div>
-            <p className="chat-text">{m.text}</p>
+            <p className="chat-text">
+              {splitLinks(m.text).map((part, i) =>
+                part.kind === 'text' ? (
+                  part.text
+                ) : (
+                  <a key={i} href={part.href} rel="noopener noreferrer" onClick={(e) => { e.preventDefault(); openChatLink(part.href); }}>
+                    {part.text}
+                  </a>
+                ),
+              )}
+            </p>
           </li>
         ))}
       </ol>

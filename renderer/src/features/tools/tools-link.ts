@@ -58,6 +58,8 @@ export class ToolsLink {
   private readonly log: Pick<Console, 'warn' | 'info'>;
   private channel: RTCDataChannel | null = null;
   private open = false;
+  /** Handles the agent's handshake for the current channel. */
+  private onHello: () => void = () => undefined;
   private nextRequest = 1;
   private nextShell = 1;
   private readonly pending = new Map<number, Pending>();
@@ -157,8 +159,17 @@ export class ToolsLink {
     const decoder = new ToolDecoder();
     this.channel = channel;
     const current = () => this.channel === channel;
+    // Open for requests only once the agent has answered the handshake (shared/tools.ts).
+    let heardAgent = false;
+    const hello = () => this.sendFrames(() => encodeToolMessage({ t: 'hello' }));
+    this.onHello = () => {
+      if (heardAgent) return;
+      heardAgent = true;
+      hello();
+      this.setOpen(true);
+    };
     channel.onopen = () => {
-      if (current()) this.setOpen(true);
+      if (current()) hello();
     };
     channel.onclose = () => {
       if (!current()) return;
@@ -171,7 +182,7 @@ export class ToolsLink {
     channel.onmessage = (ev: MessageEvent<unknown>) => {
       if (current()) this.receive(decoder, ev.data);
     };
-    if (channel.readyState === 'open') this.setOpen(true);
+    if (channel.readyState === 'open') hello();
   }
 
   private detach(): void {
@@ -218,6 +229,10 @@ export class ToolsLink {
   }
 
   private handle(msg: ToolMessage): void {
+    if (msg.t === 'hello') {
+      this.onHello();
+      return;
+    }
     if (msg.t === 'result') {
       const p = this.pending.get(msg.id);
       if (!p) {
