@@ -12,9 +12,9 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { expect, test, type Page } from '@playwright/test';
 import SimplePeer from 'simple-peer';
-import * as wrtc from 'node-datachannel/polyfill';
 import WebSocket from 'ws';
 import { TOOLS_CHANNEL, ToolDecoder, encodeToolMessage, type ToolMessage } from '../shared/tools.js';
+import { nodeWrtc } from '../agent/src/peer.js';
 import { startAttendedSession, type AttendedSession } from './console.js';
 import { apiPost, run, startServer, startWebConsole, startXterm, startXvfb, waitFor, type LifelineServer, type Proc, type XDisplay } from './harness.js';
 
@@ -175,16 +175,3 @@ async function bypassingConsole(srv: LifelineServer, username: string, password:
     ws.close();
   }
 }
-
-/** simple-peer wants plain {type, sdp} objects where the polyfill returns read-only descriptions (as in agent/src/peer.ts). */
-class PlainPeerConnection extends wrtc.RTCPeerConnection {
-  override async createOffer() {
-    const d = await super.createOffer();
-    return { type: d.type, sdp: d.sdp };
-  }
-  override async createAnswer() {
-    const d = await super.createAnswer();
-    return { type: d.type, sdp: d.sdp };
-  }
-}
-const nodeWrtc = { RTCPeerConnection: PlainPeerConnection, RTCSessionDescription: wrtc.RTCSessionDescription, RTCIceCandidate: wrtc.RTCIceCandidate };

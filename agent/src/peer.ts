@@ -22,7 +22,8 @@ class PlainDescriptionPeerConnection extends wrtcPolyfill.RTCPeerConnection {
   }
 }
 
-const wrtc = {
+/** node-datachannel's WebRTC, shaped for simple-peer's `wrtc` option. */
+export const nodeWrtc = {
   RTCPeerConnection: PlainDescriptionPeerConnection,
   RTCSessionDescription: wrtcPolyfill.RTCSessionDescription,
   RTCIceCandidate: wrtcPolyfill.RTCIceCandidate,
@@ -33,7 +34,7 @@ export function createAgentPeer(iceServers: IceServer[]): SimplePeer.Instance {
     initiator: false,
     trickle: true,
     config: { iceServers },
-    wrtc: wrtc as unknown as SimplePeer.Options['wrtc'],
+    wrtc: nodeWrtc as unknown as SimplePeer.Options['wrtc'],
   });
 }
 
