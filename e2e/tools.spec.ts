@@ -165,9 +165,14 @@ async function bypassingConsole(srv: LifelineServer, username: string, password:
         else resolve(r.msg);
       };
     });
-    // The channel handshake (shared/tools.ts): requests only once the agent's end is there.
+    // The channel handshake (shared/tools.ts): hello until the agent answers, then the request.
     send({ t: 'hello' });
-    await agentReady;
+    const retry = setInterval(() => send({ t: 'hello' }), 500);
+    try {
+      await Promise.race([agentReady, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the agent never answered the handshake')), 20_000))]);
+    } finally {
+      clearInterval(retry);
+    }
     send(request);
     return await Promise.race([answer, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no answer from the agent')), 20_000))]);
   } finally {

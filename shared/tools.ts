@@ -13,9 +13,9 @@
  *
  * Pre-negotiated channels open on each side as soon as that side creates
  * them, and a message reaching a side that has not created its end yet is
- * lost. So each side sends `hello` when its end opens and answers the first
- * `hello` it receives with one of its own; the console sends requests only
- * after it has heard the agent.
+ * lost. So the agent sends `hello` when its end opens and answers every
+ * `hello`; the console repeats its `hello` until the agent answers, and sends
+ * requests only after that.
  */
 import { z } from 'zod';
 import { ERROR_CODES } from './errors.js';

@@ -54,7 +54,6 @@ export class ToolsHost {
   /** One collection at a time; requests meanwhile share it. */
   private collecting: Promise<SystemInfo> | null = null;
   private disposed = false;
-  private heardConsole = false;
 
   constructor(private readonly opts: ToolsHostOptions) {
     this.pacer = new ChannelPacer(opts.channel, opts.log);
@@ -104,11 +103,8 @@ export class ToolsHost {
   private handle(msg: ToolMessage): void {
     switch (msg.t) {
       case 'hello':
-        // The console's end may have opened after our hello was sent: answer its first one.
-        if (!this.heardConsole) {
-          this.heardConsole = true;
-          this.hello();
-        }
+        // The console's end may have opened after our hello was sent: answer each one (it stops once it hears us).
+        this.hello();
         return;
       case 'sysinfo:get':
         void this.answer(msg, () => this.systemInfo());

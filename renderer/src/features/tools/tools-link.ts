@@ -15,6 +15,9 @@ import type { ConnectedPeer } from '../session/peer-link.js';
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 /** What the console asks; the link adds the id. */
+/** How often the console repeats its handshake hello until the agent answers. */
+const HELLO_RETRY_MS = 500;
+
 export type ToolRequest = DistributiveOmit<Extract<ToolMessage, { t: 'sysinfo:get' | 'process:kill' | 'shell:open' }>, 'id'>;
 /** What the console says without expecting an answer. */
 export type ToolNotice = Extract<ToolMessage, { t: 'shell:resize' | 'shell:ack' | 'shell:close' }>;
@@ -60,6 +63,7 @@ export class ToolsLink {
   private open = false;
   /** Handles the agent's handshake for the current channel. */
   private onHello: () => void = () => undefined;
+  private stopHandshake: () => void = () => undefined;
   private nextRequest = 1;
   private nextShell = 1;
   private readonly pending = new Map<number, Pending>();
@@ -159,17 +163,25 @@ export class ToolsLink {
     const decoder = new ToolDecoder();
     this.channel = channel;
     const current = () => this.channel === channel;
-    // Open for requests only once the agent has answered the handshake (shared/tools.ts).
-    let heardAgent = false;
+    // Open for requests only once the agent has answered the handshake (shared/tools.ts);
+    // our hello is repeated until then, since one sent before the agent's end exists is lost.
     const hello = () => this.sendFrames(() => encodeToolMessage({ t: 'hello' }));
+    let retry: ReturnType<typeof setInterval> | null = null;
+    const stopRetry = () => {
+      if (retry) clearInterval(retry);
+      retry = null;
+    };
     this.onHello = () => {
-      if (heardAgent) return;
-      heardAgent = true;
-      hello();
+      stopRetry();
       this.setOpen(true);
     };
+    this.stopHandshake = stopRetry;
+    const startHandshake = () => {
+      hello();
+      retry ??= setInterval(() => (current() ? hello() : stopRetry()), HELLO_RETRY_MS);
+    };
     channel.onopen = () => {
-      if (current()) hello();
+      if (current()) startHandshake();
     };
     channel.onclose = () => {
       if (!current()) return;
@@ -182,10 +194,11 @@ export class ToolsLink {
     channel.onmessage = (ev: MessageEvent<unknown>) => {
       if (current()) this.receive(decoder, ev.data);
     };
-    if (channel.readyState === 'open') hello();
+    if (channel.readyState === 'open') startHandshake();
   }
 
   private detach(): void {
+    this.stopHandshake();
     const channel = this.channel;
     this.channel = null;
     if (channel) {
