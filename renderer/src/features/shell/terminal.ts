@@ -140,10 +140,10 @@ export class ShellTerminal implements TerminalSink {
 
   private scheduleFit(attempt = 0): void {
     cancelAnimationFrame(this.fitFrame);
-    this.fitFrame = requestAnimationFrame(() => this.fit(attempt));
+    this.fitFrame = requestAnimationFrame(() => this.fitToContainer(attempt));
   }
 
-  private fit(attempt: number): void {
+  private fitToContainer(attempt: number): void {
     // A hidden panel has no size; the observer calls again when it is shown.
     if (this.disposed || this.opts.element.clientWidth === 0 || this.opts.element.clientHeight === 0) return;
     const dims = this.fitAddon.proposeDimensions();
