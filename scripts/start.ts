@@ -7,6 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { adminCreatedBanner } from '../server/src/first-run.js';
 import { startServer } from '../server/src/server.js';
 import { startWebHost } from '../electron/src/web/web-host.js';
 
@@ -16,9 +17,7 @@ const port = Number(process.env.LIFELINE_PORT ?? 8080);
 const server = await startServer({
   dataDir: process.env.LIFELINE_DATA ?? path.join(root, 'data'),
   port,
-  onAdminCreated: (user, password) => {
-    process.stdout.write(`\nFirst run: created the administrator account.\n  user: ${user}\n  password: ${password}\nKeep it now; it will not be shown again.\n\n`);
-  },
+  onAdminCreated: (user, password) => process.stdout.write(adminCreatedBanner(user, password)),
 });
 const console_ = await startWebHost({ serverUrl: server.url, rendererDir: path.join(root, 'dist/renderer'), port: port + 1 });
 

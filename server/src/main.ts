@@ -6,6 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import { IceServer } from '../../shared/protocol.js';
+import { adminCreatedBanner } from './first-run.js';
 import { log } from './log.js';
 import { startServer } from './server.js';
 
@@ -36,8 +37,7 @@ try {
     ...(tls ? { tls } : {}),
     ...(values['public-url'] ? { publicUrl: values['public-url'] } : {}),
     onAdminCreated: (username, password) => {
-      // Printed once, on stdout, on first run only: it is never logged or stored in clear.
-      process.stdout.write(`\nFirst run: created the administrator account.\n  user: ${username}\n  password: ${password}\nKeep it now; it will not be shown again.\n\n`);
+      process.stdout.write(adminCreatedBanner(username, password));
     },
   });
   process.stdout.write(`Lifeline support server on ${server.url}\n`);
