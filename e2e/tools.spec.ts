@@ -138,18 +138,33 @@ async function bypassingConsole(srv: LifelineServer, username: string, password:
   ws.on('message', (d) => {
     const m = JSON.parse(String(d)) as { type: string; state?: { requestId: string; status: string }; data?: SimplePeer.SignalData };
     if (m.type === 'session:state' && m.state) states.push(m.state);
-    if (m.type === 'signal' && m.data) peer?.signal(m.data);
+    if (m.type === 'signal' && m.data) relay(m.data);
   });
+  // Both ends here are node-datachannel, which may hand out the agent's first
+  // candidates before its answer; a candidate applied before the answer is an
+  // error, so candidates wait for the answer (a browser console queues them itself).
+  let answered = false;
+  const early: SimplePeer.SignalData[] = [];
+  const relay = (data: SimplePeer.SignalData) => {
+    if (!peer) return;
+    if (data.type === 'answer') {
+      answered = true;
+      peer.signal(data);
+      for (const c of early.splice(0)) peer.signal(c);
+    } else if (answered) peer.signal(data);
+    else early.push(data);
+  };
   await new Promise((r) => ws.once('open', r));
   ws.send(JSON.stringify({ type: 'hello', role: 'console', token }));
   const active = await waitFor('an active session', () => states.find((st) => st.status === 'active'));
   peer = new SimplePeer({ initiator: true, trickle: true, wrtc: nodeWrtc as unknown as SimplePeer.Options['wrtc'] });
   peer.on('signal', (data) => ws.send(JSON.stringify({ type: 'signal', requestId: active.requestId, data })));
+  // Like the console: the tools channel's end exists before the connection does.
+  const pc = (peer as unknown as { _pc: RTCPeerConnection })._pc;
+  const dc = pc.createDataChannel(TOOLS_CHANNEL.label, { negotiated: true, id: TOOLS_CHANNEL.id });
+  dc.binaryType = 'arraybuffer';
   try {
     await Promise.race([new Promise((r) => peer!.once('connect', r)), new Promise((_, reject) => setTimeout(() => reject(new Error('no peer connection')), 20_000))]);
-    const pc = (peer as unknown as { _pc: RTCPeerConnection })._pc;
-    const dc = pc.createDataChannel(TOOLS_CHANNEL.label, { negotiated: true, id: TOOLS_CHANNEL.id });
-    dc.binaryType = 'arraybuffer';
     await waitFor('the tools channel', () => dc.readyState === 'open');
     const decoder = new ToolDecoder();
     const send = (msg: ToolMessage) => {

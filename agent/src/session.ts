@@ -137,7 +137,12 @@ export class AgentSession {
     this.dropPeer();
     const peer = createAgentPeer(this.iceServers);
     this.peer = peer;
-    peer.on('signal', (data) => this.conn.send({ type: 'signal', data }));
+    peer.on('signal', (data) => {
+      // The tools channel is pre-negotiated: its end must exist before the console can use it, or
+      // libdatachannel resets the stream at the first message. The answer is the last moment before that.
+      if (data.type === 'answer' && !this.tools) this.openTools(peer);
+      this.conn.send({ type: 'signal', data });
+    });
     peer.on('connect', () => {
       this.opts.log('peer connection open');
       const channel = (peer as unknown as { _channel?: { bufferedAmount: number } })._channel;
@@ -150,7 +155,6 @@ export class AgentSession {
         log: this.opts.log,
       });
       this.link.setConsent(this.effectiveConsent());
-      this.openTools(peer);
     });
     peer.on('data', (buf: Uint8Array) => void this.link?.receive(buf));
     peer.on('close', () => {

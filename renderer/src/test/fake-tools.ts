@@ -1,7 +1,7 @@
 /** A fake tools channel and peer for unit tests of the tools link and what uses it. */
 import type { Disposer } from '../../../shared/console-contract.js';
 import { encodeShellData, encodeToolMessage, ToolDecoder, type ToolMessage } from '../../../shared/tools.js';
-import type { ConnectedPeer } from '../features/session/peer-link.js';
+import type { CreatedPeer } from '../features/session/peer-link.js';
 import type { ToolsPeer } from '../features/tools/tools-link.js';
 import type { PeerStatus } from '../store/session.js';
 
@@ -81,29 +81,30 @@ export class FakeChannel {
 export class FakeToolsPeer implements ToolsPeer {
   readonly created: Array<{ label: string; init: RTCDataChannelInit; channel: FakeChannel }> = [];
   private readonly statusListeners = new Set<(s: PeerStatus) => void>();
-  private readonly connectListeners = new Set<(p: ConnectedPeer) => void>();
+  private readonly createdListeners = new Set<(p: CreatedPeer) => void>();
 
   onStatus(listener: (s: PeerStatus) => void): Disposer {
     this.statusListeners.add(listener);
     return () => this.statusListeners.delete(listener);
   }
 
-  onPeerConnected(listener: (p: ConnectedPeer) => void): Disposer {
-    this.connectListeners.add(listener);
-    return () => this.connectListeners.delete(listener);
+  onPeerCreated(listener: (p: CreatedPeer) => void): Disposer {
+    this.createdListeners.add(listener);
+    return () => this.createdListeners.delete(listener);
   }
 
-  /** A peer connects; returns the tools channel the link opened on it. */
+  /** A peer is created and connects; returns the tools channel the link opened on it. */
   connect(): FakeChannel {
-    for (const l of this.statusListeners) l('connected');
-    const peer: ConnectedPeer = {
+    for (const l of this.statusListeners) l('connecting');
+    const peer: CreatedPeer = {
       createDataChannel: (label, init) => {
         const channel = new FakeChannel();
         this.created.push({ label, init, channel });
         return channel as unknown as RTCDataChannel;
       },
     };
-    for (const l of this.connectListeners) l(peer);
+    for (const l of this.createdListeners) l(peer);
+    for (const l of this.statusListeners) l('connected');
     return this.created.at(-1)!.channel;
   }
 
@@ -112,6 +113,6 @@ export class FakeToolsPeer implements ToolsPeer {
   }
 
   listeners(): number {
-    return this.statusListeners.size + this.connectListeners.size;
+    return this.statusListeners.size + this.createdListeners.size;
   }
 }

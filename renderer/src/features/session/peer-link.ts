@@ -11,8 +11,10 @@
  *
  * Data messages are decoded here and handed on; invalid ones are logged and
  * dropped. Other channels on the same connection (the tools channel) are
- * opened by whoever listens to `onPeerConnected`. Nothing in here touches
- * React or the store.
+ * opened by whoever listens to `onPeerCreated`, as soon as the peer exists:
+ * a pre-negotiated channel must exist on both ends before the connection can
+ * carry anything on it (see shared/tools.ts). Nothing in here touches React
+ * or the store.
  */
 import { decodeChannelMessage, encodeControl, type ChannelMessage, type ControlMessage } from '../../../../shared/channel.js';
 import type { ConsoleApi, Disposer } from '../../../../shared/console-contract.js';
@@ -33,8 +35,8 @@ export interface PeerLike {
   createDataChannel(label: string, init: RTCDataChannelInit): RTCDataChannel;
 }
 
-/** What listeners of `onPeerConnected` may do with the peer. */
-export type ConnectedPeer = Pick<PeerLike, 'createDataChannel'>;
+/** What listeners of `onPeerCreated` may do with the peer. */
+export type CreatedPeer = Pick<PeerLike, 'createDataChannel'>;
 
 export type PeerFactory = (options: { iceServers: IceServer[] }) => PeerLike;
 
@@ -65,7 +67,7 @@ export class PeerLink {
   private readonly statusListeners = new Set<(s: PeerStatus) => void>();
   private readonly messageListeners = new Set<(m: DecodedMessage) => void>();
   private readonly startListeners = new Set<() => void>();
-  private readonly connectListeners = new Set<(peer: ConnectedPeer) => void>();
+  private readonly createdListeners = new Set<(peer: CreatedPeer) => void>();
   private readonly unsubscribeSignals: Disposer;
 
   constructor(private readonly options: PeerLinkOptions) {
@@ -128,9 +130,9 @@ export class PeerLink {
     return subscribe(this.startListeners, listener);
   }
 
-  /** A peer has connected (after the status says so); it lasts until the status leaves `connected`. */
-  onPeerConnected(listener: (peer: ConnectedPeer) => void): Disposer {
-    return subscribe(this.connectListeners, listener);
+  /** A peer was created, before it signals anything; it lasts until the status leaves `connecting` and `connected`. */
+  onPeerCreated(listener: (peer: CreatedPeer) => void): Disposer {
+    return subscribe(this.createdListeners, listener);
   }
 
   dispose(): void {
@@ -141,7 +143,7 @@ export class PeerLink {
     this.statusListeners.clear();
     this.messageListeners.clear();
     this.startListeners.clear();
-    this.connectListeners.clear();
+    this.createdListeners.clear();
   }
 
   private async start(): Promise<void> {
@@ -170,9 +172,6 @@ export class PeerLink {
       if (!current()) return;
       this.clearConnectTimer();
       this.setStatus('connected');
-      for (const l of [...this.connectListeners]) {
-        if (current()) l(peer);
-      }
     });
     peer.on('data', (buf) => {
       if (!current()) return;
@@ -200,6 +199,9 @@ export class PeerLink {
       this.retry();
     }, this.connectTimeoutMs);
     for (const l of [...this.startListeners]) l();
+    for (const l of [...this.createdListeners]) {
+      if (current()) l(peer);
+    }
   }
 
   /** Abandons the current attempt and schedules the next one. */

@@ -10,7 +10,7 @@ import type { Disposer } from '../../../../shared/console-contract.js';
 import { LifelineError } from '../../../../shared/errors.js';
 import { encodeShellData, encodeToolMessage, ToolDecoder, TOOLS_CHANNEL, type ToolMessage } from '../../../../shared/tools.js';
 import type { PeerStatus } from '../../store/session.js';
-import type { ConnectedPeer } from '../session/peer-link.js';
+import type { CreatedPeer } from '../session/peer-link.js';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
@@ -32,7 +32,7 @@ export interface ShellRoute {
 /** The peer link, as far as the tools channel needs it. */
 export interface ToolsPeer {
   onStatus(listener: (s: PeerStatus) => void): Disposer;
-  onPeerConnected(listener: (peer: ConnectedPeer) => void): Disposer;
+  onPeerCreated(listener: (peer: CreatedPeer) => void): Disposer;
 }
 
 export interface ToolsLinkOptions {
@@ -76,9 +76,10 @@ export class ToolsLink {
     this.timeoutMs = options.timeoutMs ?? 15_000;
     this.log = options.log ?? console;
     this.unsubscribe = [
-      options.peer.onPeerConnected((peer) => this.attach(peer)),
+      options.peer.onPeerCreated((peer) => this.attach(peer)),
       options.peer.onStatus((s) => {
-        if (s !== 'connected') this.detach();
+        // A new peer's channel is attached when it is created, while the status says `connecting`.
+        if (s !== 'connected' && s !== 'connecting') this.detach();
       }),
     ];
   }
@@ -148,7 +149,7 @@ export class ToolsLink {
     this.openListeners.clear();
   }
 
-  private attach(peer: ConnectedPeer): void {
+  private attach(peer: CreatedPeer): void {
     this.detach();
     if (this.disposed) return;
     let channel: RTCDataChannel;
