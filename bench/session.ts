@@ -18,7 +18,7 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const LATENCY_SAMPLES = 60;
 const TYPED = 200;
 
-const CHROMIUM_ARGS = [
+export const CHROMIUM_ARGS = [
   '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync',
   '--no-first-run', '--allow-loopback-in-peer-connection',
 ];
@@ -88,7 +88,7 @@ export async function benchSession(): Promise<object> {
   }
 }
 
-async function openConsole(browser: import('playwright-core').Browser, url: string, password: string): Promise<Page> {
+export async function openConsole(browser: import('playwright-core').Browser, url: string, password: string): Promise<Page> {
   const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 } });
   // Bench-only instrumentation: keep the page's peer connections to read their transport stats.
   // tsx compiles with esbuild's keepNames, which wraps inner functions of the in-page
@@ -173,15 +173,15 @@ async function wireBytes(page: Page): Promise<{ sent: number; received: number; 
   });
 }
 
-async function clearLine(page: Page): Promise<void> {
+export async function clearLine(page: Page): Promise<void> {
   await page.keyboard.press('Control+u');
 }
 
-async function settle(page: Page): Promise<void> {
+export async function settle(page: Page): Promise<void> {
   await page.waitForTimeout(1000);
 }
 
-async function remoteToPage(page: Page, rx: number, ry: number): Promise<{ x: number; y: number }> {
+export async function remoteToPage(page: Page, rx: number, ry: number): Promise<{ x: number; y: number }> {
   return page.getByTestId('remote-canvas').evaluate((el, p) => {
     const c = el as HTMLCanvasElement;
     const r = c.getBoundingClientRect();
@@ -190,9 +190,9 @@ async function remoteToPage(page: Page, rx: number, ry: number): Promise<{ x: nu
   }, { rx, ry });
 }
 
-const round = (n: number) => Math.round(n * 10) / 10;
+export const round = (n: number) => Math.round(n * 10) / 10;
 const median = (a: number[]) => quantile([...a].sort((x, y) => x - y), 0.5);
-function quantile(sorted: number[], q: number): number {
+export function quantile(sorted: number[], q: number): number {
   if (!sorted.length) return NaN;
   const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
   return sorted[i]!;

@@ -67,7 +67,7 @@ export interface AttendedSession {
  */
 export async function startAttendedSession(
   browser: Browser,
-  opts: { consoleUrl: string; server: LifelineServer; display: string; customer: string; control?: boolean },
+  opts: { consoleUrl: string; server: LifelineServer; display: string; customer: string; control?: boolean; agentArgs?: string[] },
 ): Promise<AttendedSession> {
   const techContext = await browser.newContext();
   await techContext.addInitScript(keepPeerConnections);
@@ -77,7 +77,7 @@ export async function startAttendedSession(
   await signIn(tech, opts.consoleUrl, 'admin', opts.server.adminPassword);
   const code = await createCode(tech);
   await joinPortal(user, opts.server.url, code, opts.customer);
-  const agent = startAgent(opts.server.url, code, opts.display);
+  const agent = startAgent(opts.server.url, code, opts.display, opts.agentArgs);
   const close = async () => {
     const end = tech.getByTestId('session-end');
     if (await end.isVisible().catch(() => false)) await end.click().catch(() => undefined);

@@ -4,6 +4,7 @@
  * host, and agents, each as its own process, as a user would run them.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -228,11 +229,11 @@ export async function startWebConsole(serverUrl: string): Promise<{ url: string;
   return { url: url!, proc };
 }
 
-export function startAgent(serverUrl: string, code: string, display: string): Proc {
+export function startAgent(serverUrl: string, code: string, display: string, extraArgs: string[] = []): Proc {
   // SHELL: the agent's shells run the account's login scripts; with sh, root's
   // .profile skips .bashrc, so this machine's own shell setup (pyenv init, which
   // can wait a minute on a stale lock) is not part of what the tests time.
-  return run(process.execPath, ['agent/bin/lifeline-agent.js', '--server', serverUrl, '--code', code], { DISPLAY: display, SHELL: '/bin/sh' });
+  return run(process.execPath, ['agent/bin/lifeline-agent.js', '--server', serverUrl, '--code', code, ...extraArgs], { DISPLAY: display, SHELL: '/bin/sh' });
 }
 
 /** A JSON POST to the server's REST API, as the console core and portal make them; throws with the server's answer on failure. */
@@ -249,9 +250,9 @@ export async function apiPost(url: string, body: unknown, token?: string): Promi
 
 /**
  * A scripted user portal (no browser): joined with `resumeKey`, it allows
- * viewing and control the moment the technician has accepted.
+ * `consent` (viewing and control unless told) the moment the technician has accepted.
  */
-export async function consentingPortal(serverUrl: string, resumeKey: string): Promise<WebSocket> {
+export async function consentingPortal(serverUrl: string, resumeKey: string, consent: Record<string, boolean> = { view: true, control: true }): Promise<WebSocket> {
   const ws = new WebSocket(`${serverUrl.replace(/^http/, 'ws')}/ws`);
   let sent = false;
   ws.on('open', () => ws.send(JSON.stringify({ type: 'hello', role: 'portal', resumeKey })));
@@ -259,9 +260,33 @@ export async function consentingPortal(serverUrl: string, resumeKey: string): Pr
     const m = JSON.parse(String(d)) as { type: string; state?: { status: string } };
     if (!sent && m.type === 'session:state' && m.state?.status === 'active') {
       sent = true;
-      ws.send(JSON.stringify({ type: 'consent:set', consent: { view: true, control: true } }));
+      ws.send(JSON.stringify({ type: 'consent:set', consent }));
     }
   });
   await new Promise((r) => ws.once('open', r));
   return ws;
+}
+
+/** A file of `bytes` random bytes; resolves with its SHA-256 (hex). Memory stays at one block. */
+export async function writeRandomFile(file: string, bytes: number): Promise<string> {
+  const block = 1024 * 1024;
+  const out = fs.createWriteStream(file);
+  const hash = createHash('sha256');
+  for (let done = 0; done < bytes; done += block) {
+    const chunk = randomBytes(Math.min(block, bytes - done));
+    hash.update(chunk);
+    if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
+  }
+  await new Promise<void>((resolve, reject) => {
+    out.once('error', reject);
+    out.end(() => resolve());
+  });
+  return hash.digest('hex');
+}
+
+/** SHA-256 (hex) of a file, read as a stream. */
+export async function sha256File(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of fs.createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
 }

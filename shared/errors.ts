@@ -19,6 +19,11 @@ export const ERROR_MESSAGES = {
   ERR_SESSION_ENDED: 'The session has ended.',
   ERR_CONSENT: 'The user has not allowed this.',
   ERR_NOT_CONNECTED: 'Not connected to the support server.',
+  ERR_PATH_REFUSED: 'That path is outside the folder you may use.',
+  ERR_EXISTS: 'Something with that name already exists.',
+  ERR_CHECKSUM: 'The file arrived damaged: its SHA-256 does not match. The partial file was kept aside.',
+  ERR_IO: 'The file could not be read or written.',
+  ERR_CANCELLED: 'The transfer was cancelled.',
   ERR_INTERNAL: 'Something went wrong on our side. It has been logged.',
 } as const;
 

@@ -32,6 +32,7 @@ export type SignalData = z.infer<typeof SignalData>;
 export const Consent = z.object({
   view: z.boolean(),
   control: z.boolean(),
+  files: z.boolean().optional(),
   sysinfo: z.boolean().optional(),
   shell: z.boolean().optional(),
   shell_elevated: z.boolean().optional(),

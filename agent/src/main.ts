@@ -4,23 +4,41 @@
  * screen and takes input only as the user allows on the portal, and exits
  * when the session ends.
  */
+import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { LIMITS } from '../../shared/limits.js';
 import { normalizeSessionCode } from '../../shared/session-code.js';
 import { openX11 } from './platform/x11/index.js';
-import { AgentSession } from './session.js';
+import { defaultFileRoots } from './files/host.js';
+import { AgentSession, type AgentSessionOptions } from './session.js';
+import { detectShellAccounts } from './tools/accounts.js';
 
-const USAGE = 'usage: lifeline-agent --server https://support.example.com --code 123456789';
+const USAGE = 'usage: lifeline-agent --server https://support.example.com --code 123456789 [--files-root FOLDER]';
 
 function log(msg: string): void {
   process.stderr.write(`${new Date().toISOString()} lifeline-agent: ${msg}\n`);
 }
 
+/**
+ * What the technician may browse: the folder given with --files-root, or the
+ * user's home folder and the whole computer (with the agent's own rights).
+ * An agent running as root for a user hands the files it creates to that user.
+ */
+async function fileAccess(root: string | undefined): Promise<AgentSessionOptions['files']> {
+  const { ordinary } = await detectShellAccounts();
+  const owner = process.getuid?.() === 0 && ordinary ? { uid: ordinary.uid, gid: ordinary.gid } : undefined;
+  if (root === undefined) return { roots: defaultFileRoots(ordinary?.home ?? os.homedir()), owner };
+  const dir = path.resolve(root);
+  if (!fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new Error(`--files-root: "${root}" is not a folder.`);
+  return { roots: [{ id: 'folder', label: path.basename(dir) || dir, path: dir }], owner };
+}
+
 async function main(): Promise<number> {
   let values;
   try {
-    ({ values } = parseArgs({ options: { server: { type: 'string' }, code: { type: 'string' }, display: { type: 'string' } } }));
+    ({ values } = parseArgs({ options: { server: { type: 'string' }, code: { type: 'string' }, display: { type: 'string' }, 'files-root': { type: 'string' } } }));
   } catch (e) {
     process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n${USAGE}\n`);
     return 2;
@@ -39,6 +57,14 @@ async function main(): Promise<number> {
     server = new URL(values.server);
   } catch {
     process.stderr.write(`"${values.server}" is not a server address.\n${USAGE}\n`);
+    return 2;
+  }
+
+  let files;
+  try {
+    files = await fileAccess(values['files-root']);
+  } catch (e) {
+    process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
     return 2;
   }
 
@@ -61,6 +87,7 @@ async function main(): Promise<number> {
       screen: { width: x11.screen.width, height: x11.screen.height },
     },
     desktop: x11,
+    files,
     log,
   });
   const stop = () => void x11.input.releaseAll().finally(() => process.exit(130));

@@ -13,8 +13,11 @@ import { ServerConnection, type SocketLike } from '../../shared/server-connectio
 import type { Tool } from '../../shared/permissions.js';
 import { ConsoleLink } from './console-link.js';
 import { ScriptRunner } from './script-runner.js';
-import { ToolsHost, type ToolPermission } from './tools/host.js';
+import { ToolsHost } from './tools/host.js';
+import type { ToolsChannel } from './tools/pacer.js';
+import { FilesHost, type FileRootConfig } from './files/host.js';
 import { TOOLS_CHANNEL } from '../../shared/tools.js';
+import { FILES_CHANNEL } from '../../shared/files.js';
 import type { Desktop } from './platform/types.js';
 import { createAgentPeer, isOffer } from './peer.js';
 
@@ -23,6 +26,8 @@ export interface AgentSessionOptions {
   code: string;
   info: AgentInfo;
   desktop: Desktop;
+  /** The folders the technician may browse, and whom created files belong to. */
+  files: { roots: FileRootConfig[]; owner?: { uid: number; gid: number } };
   log: (msg: string) => void;
 }
 
@@ -41,6 +46,7 @@ export class AgentSession {
   private peer: SimplePeer.Instance | null = null;
   private link: ConsoleLink | null = null;
   private tools: ToolsHost | null = null;
+  private files: FilesHost | null = null;
   private finished = false;
   private resolveDone!: (r: { code: number; reason: string }) => void;
   /** Resolves when the session is over, with the process exit code. */
@@ -100,11 +106,12 @@ export class AgentSession {
     this.grants = state.grants;
     this.link?.setConsent(this.effectiveConsent());
     this.tools?.revoked();
+    this.files?.revoked();
     if (!this.allowed('scripts')) this.scripts.stop();
   }
 
   /** Why a tool is refused: the server's grant first, then the user's consent. */
-  private refusal(tool: ToolPermission): ErrorCode | null {
+  private refusal(tool: Tool): ErrorCode | null {
     if (!this.grants.includes(tool)) return 'ERR_PERMISSION';
     return this.allowed(tool) ? null : 'ERR_CONSENT';
   }
@@ -140,7 +147,7 @@ export class AgentSession {
     peer.on('signal', (data) => {
       // The tools channel is pre-negotiated: its end must exist before the console can use it, or
       // libdatachannel resets the stream at the first message. The answer is the last moment before that.
-      if (data.type === 'answer' && !this.tools) this.openTools(peer);
+      if (data.type === 'answer' && !this.tools) this.openSideChannels(peer);
       this.conn.send({ type: 'signal', data });
     });
     peer.on('connect', () => {
@@ -167,32 +174,27 @@ export class AgentSession {
   }
 
   /**
-   * The tools (shells, system information) get their own data channel, so
-   * their traffic never queues behind screen frames. Both sides create it
-   * pre-negotiated with the same id: no extra signalling round.
+   * The tools (shells, system information) and the files get a data channel
+   * each, so their traffic never queues behind screen frames, nor a transfer
+   * behind a shell. Both sides create them pre-negotiated with fixed ids: no
+   * extra signalling round.
    */
-  private openTools(peer: SimplePeer.Instance): void {
-    const pc = (peer as unknown as { _pc: { createDataChannel(label: string, init: object): DataChannelLike } })._pc;
-    const dc = pc.createDataChannel(TOOLS_CHANNEL.label, { negotiated: true, id: TOOLS_CHANNEL.id });
-    dc.binaryType = 'arraybuffer';
+  private openSideChannels(peer: SimplePeer.Instance): void {
     const tools = new ToolsHost({
-      channel: {
-        send: (m) => {
-          if (dc.readyState === 'open') dc.send(m);
-        },
-        bufferedAmount: () => dc.bufferedAmount,
-      },
+      channel: sideChannel(peer, TOOLS_CHANNEL, (buf) => tools.receive(buf), () => tools.hello()),
       allowed: (tool) => this.refusal(tool),
       onElevatedCommand: (line) => this.conn.send({ type: 'audit:command', line }),
       log: this.opts.log,
     });
     this.tools = tools;
-    dc.onopen = () => tools.hello();
-    if (dc.readyState === 'open') tools.hello();
-    dc.onmessage = (e) => {
-      if (e.data instanceof ArrayBuffer) tools.receive(new Uint8Array(e.data));
-      else if (ArrayBuffer.isView(e.data)) tools.receive(new Uint8Array(e.data.buffer, e.data.byteOffset, e.data.byteLength));
-    };
+    const files = new FilesHost({
+      channel: sideChannel(peer, FILES_CHANNEL, (buf) => files.receive(buf), () => files.hello()),
+      allowed: () => this.refusal('files'),
+      roots: this.opts.files.roots,
+      owner: this.opts.files.owner,
+      log: this.opts.log,
+    });
+    this.files = files;
   }
 
   private dropPeer(): void {
@@ -201,6 +203,8 @@ export class AgentSession {
     this.link = null;
     void this.tools?.dispose();
     this.tools = null;
+    void this.files?.dispose();
+    this.files = null;
     const p = this.peer;
     this.peer = null;
     p?.destroy();
@@ -216,7 +220,7 @@ export class AgentSession {
   }
 }
 
-/** The part of a WebRTC data channel (node-datachannel's polyfill) the tools need. */
+/** The part of a WebRTC data channel (node-datachannel's polyfill) the side channels need. */
 interface DataChannelLike {
   binaryType: string;
   readonly readyState: string;
@@ -224,4 +228,22 @@ interface DataChannelLike {
   send(data: Uint8Array): void;
   onmessage: ((e: { data: unknown }) => void) | null;
   onopen: (() => void) | null;
+}
+
+/** A pre-negotiated data channel on the peer's connection, delivering binary messages to `receive` and calling `opened` when it opens. */
+function sideChannel(peer: SimplePeer.Instance, spec: { label: string; id: number }, receive: (buf: Uint8Array) => void, opened: () => void): ToolsChannel {
+  const pc = (peer as unknown as { _pc: { createDataChannel(label: string, init: object): DataChannelLike } })._pc;
+  const dc = pc.createDataChannel(spec.label, { negotiated: true, id: spec.id });
+  dc.binaryType = 'arraybuffer';
+  dc.onopen = opened;
+  dc.onmessage = (e) => {
+    if (e.data instanceof ArrayBuffer) receive(new Uint8Array(e.data));
+    else if (ArrayBuffer.isView(e.data)) receive(new Uint8Array(e.data.buffer, e.data.byteOffset, e.data.byteLength));
+  };
+  return {
+    send: (m) => {
+      if (dc.readyState === 'open') dc.send(m);
+    },
+    bufferedAmount: () => dc.bufferedAmount,
+  };
 }

@@ -6,6 +6,7 @@ import { createRoot } from 'react-dom/client';
 import { App } from './app/App.js';
 import { ServicesContext } from './app/context.js';
 import { connectConsole } from './bridge/index.js';
+import { filesSessionsFor } from './features/files/files-session.js';
 import { createSimplePeer } from './features/session/create-peer.js';
 import { SessionPeers } from './features/session/session-peers.js';
 import { createAppStore } from './store/index.js';
@@ -23,6 +24,8 @@ const peers = new SessionPeers({
   // Absent on an insecure origin (a browser console reached over plain http from another machine).
   clipboard: navigator.clipboard ?? null,
 });
+// Follows the session peers from the start, so the files channel exists on a session's first peer.
+filesSessionsFor(peers);
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

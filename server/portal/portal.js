@@ -102,7 +102,7 @@
   }
 
   // Each tool is its own consent; the server adds view when control is allowed.
-  var CONSENTS = ['view', 'control', 'sysinfo', 'shell', 'shell_elevated'];
+  var CONSENTS = ['view', 'control', 'files', 'sysinfo', 'shell', 'shell_elevated'];
   function sendConsent(changed) {
     var consent = {};
     CONSENTS.forEach(function (key) { consent[key] = $('consent-' + key).checked; });

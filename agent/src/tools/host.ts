@@ -7,7 +7,8 @@
  */
 import { ERROR_MESSAGES, isLifelineError, LifelineError, toWireError, type ErrorCode } from '../../../shared/errors.js';
 import { TOOL_LABELS } from '../../../shared/permissions.js';
-import { encodeToolMessage, TOOL_JSON, ToolDecoder, type SystemInfo, type ToolMessage } from '../../../shared/tools.js';
+import { requestIdOf } from '../../../shared/frames.js';
+import { encodeToolMessage, ToolDecoder, type SystemInfo, type ToolMessage } from '../../../shared/tools.js';
 import { detectShellAccounts, type ShellAccounts } from './accounts.js';
 import { ChannelPacer, type ToolsChannel } from './pacer.js';
 import { Shell } from './shell.js';
@@ -40,7 +41,6 @@ interface OpenShell {
   tool: 'shell' | 'shell_elevated';
 }
 
-const utf8 = new TextDecoder();
 
 export class ToolsHost {
   private readonly decoder = new ToolDecoder();
@@ -260,22 +260,12 @@ export class ToolsHost {
 
   /** A message the decoder rejected: answered with ERR_BAD_MESSAGE when it is a request with a readable id, logged otherwise. */
   private refuseInvalid(buf: Uint8Array, reason: string): void {
-    const id = buf[0] === TOOL_JSON ? requestId(buf.subarray(1)) : null;
+    const id = requestIdOf(buf);
     if (id === null) {
       this.opts.log(`dropped a tools message: ${reason}`);
       return;
     }
     void this.send({ t: 'result', id, ok: false, code: 'ERR_BAD_MESSAGE', message: `The request could not be understood: ${reason}.` });
-  }
-}
-
-function requestId(json: Uint8Array): number | null {
-  try {
-    const v: unknown = JSON.parse(utf8.decode(json));
-    if (typeof v !== 'object' || v === null || !('id' in v) || ('t' in v && v.t === 'result')) return null;
-    return Number.isSafeInteger(v.id) ? (v.id as number) : null;
-  } catch {
-    return null;
   }
 }
 

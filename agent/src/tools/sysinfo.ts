@@ -12,13 +12,14 @@ import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { Systeminformation as Si } from 'systeminformation';
-import { MAX_TOOL_RESULT_BYTES, SystemInfo } from '../../../shared/tools.js';
+import { MAX_JSON_RESULT_BYTES } from '../../../shared/frames.js';
+import { SystemInfo } from '../../../shared/tools.js';
 
 const run = promisify(execFile);
 
 export const PART_TIMEOUT_MS = 10_000;
 /** What the answer may take of the console's reassembly limit (the rest is the envelope and headroom). */
-const RESULT_BUDGET_BYTES = MAX_TOOL_RESULT_BYTES - 256 * 1024;
+const RESULT_BUDGET_BYTES = MAX_JSON_RESULT_BYTES - 256 * 1024;
 /** The probe's output is dropped past this (a process list this long would be cut anyway). */
 const MAX_PROBE_OUTPUT_CHARS = 64 * 1024 * 1024;
 const PROBE = fileURLToPath(new URL('./sysinfo-probe.mjs', import.meta.url));

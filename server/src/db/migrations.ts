@@ -78,7 +78,7 @@ export function migrations(isPostgres: boolean): Record<string, Migration> {
         const id = <T extends string>(t: CreateTableBuilder<T>) => withAutoId(t, isPostgres);
         // JSON array of tools; null means the role's defaults.
         await db.schema.alterTable('technicians').addColumn('permissions', 'text').execute();
-        // JSON object of the user's consent to in-session tools (sysinfo, shell, shell_elevated).
+        // JSON object of the user's consent to in-session tools (files, sysinfo, shell, shell_elevated).
         await db.schema.alterTable('requests').addColumn('consent_tools', 'text').execute();
         await id(db.schema.createTable('scripts'))
           .addColumn('name', 'text', (c) => c.notNull().unique())

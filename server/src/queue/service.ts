@@ -93,7 +93,7 @@ export class QueueService {
   }
 
   async setConsent(requestId: string, consent: Consent): Promise<void> {
-    const tools = { sysinfo: !!consent.sysinfo, shell: !!consent.shell, shell_elevated: !!consent.shell_elevated };
+    const tools = { files: !!consent.files, sysinfo: !!consent.sysinfo, shell: !!consent.shell, shell_elevated: !!consent.shell_elevated };
     await this.db
       .updateTable('requests')
       .set({ consent_view: consent.view ? 1 : 0, consent_control: consent.control ? 1 : 0, consent_tools: JSON.stringify(tools) })
@@ -108,7 +108,7 @@ export class QueueService {
 
 /** The user's consent as stored: view and control columns plus the tools' JSON. */
 export function consentOf(row: RequestRow): Consent {
-  let tools: Partial<Record<'sysinfo' | 'shell' | 'shell_elevated', boolean>> = {};
+  let tools: Partial<Record<'files' | 'sysinfo' | 'shell' | 'shell_elevated', boolean>> = {};
   try {
     tools = row.consent_tools ? (JSON.parse(row.consent_tools) as typeof tools) : {};
   } catch {
@@ -117,6 +117,7 @@ export function consentOf(row: RequestRow): Consent {
   return {
     view: row.consent_view === 1,
     control: row.consent_control === 1,
+    files: tools.files === true,
     sysinfo: tools.sysinfo === true,
     shell: tools.shell === true,
     shell_elevated: tools.shell_elevated === true,

@@ -188,6 +188,7 @@ export async function handlePortal(ctx: ServerContext, peer: Peer<ServerToPortal
           const consent = {
             view: msg.consent.view || msg.consent.control,
             control: msg.consent.control,
+            files: !!msg.consent.files,
             sysinfo: !!msg.consent.sysinfo,
             shell: !!msg.consent.shell,
             shell_elevated: !!msg.consent.shell_elevated,
@@ -219,6 +220,7 @@ export async function handlePortal(ctx: ServerContext, peer: Peer<ServerToPortal
 const CONSENT_WORDS = [
   ['view', 'screen viewing'],
   ['control', 'remote control'],
+  ['files', 'file transfer'],
   ['sysinfo', 'reading system information'],
   ['shell', 'a command shell'],
   ['shell_elevated', 'an administrator shell'],

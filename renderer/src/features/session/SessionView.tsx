@@ -4,13 +4,14 @@ import { useActions, useApi, useAppState } from '../../app/context.js';
 import { useAction } from '../../app/use-action.js';
 import { ChatPanel } from '../chat/ChatPanel.js';
 import { ClipboardPanel } from '../clipboard/ClipboardPanel.js';
+import { FilesPanel } from '../files/FilesPanel.js';
 import { RemoteScreen } from '../screen/RemoteScreen.js';
 import { ScriptsPanel } from '../scripts/ScriptsPanel.js';
 import { ShellPanel } from '../shell/ShellPanel.js';
 import { SysinfoPanel } from '../sysinfo/SysinfoPanel.js';
 import { capability, tabAvailability, TOOL_TABS, type Availability, type ToolTab } from '../tools/availability.js';
 import { ToolTabs } from '../tools/ToolTabs.js';
-import { useSessionLink, useToolsLink } from './use-session-link.js';
+import { useFilesSession, useSessionLink, useToolsLink } from './use-session-link.js';
 
 const allowed = (yes: boolean) => (yes ? 'allowed' : 'not allowed');
 
@@ -24,6 +25,7 @@ export function SessionView({ session }: { session: SessionState }) {
   const ended = session.status === 'ended';
   const link = useSessionLink();
   const tools = useToolsLink();
+  const files = useFilesSession();
   const [tab, setTab] = useState<ToolTab>('screen');
   // A panel is built the first time its tab is shown and then kept, so a shell survives a look at the screen.
   const [visited, setVisited] = useState<ReadonlySet<ToolTab>>(() => new Set(['screen']));
@@ -134,6 +136,11 @@ export function SessionView({ session }: { session: SessionState }) {
           {visited.has('shell') && (
             <div className="tool-panel" id={panelId('shell')} role="tabpanel" hidden={tab !== 'shell'}>
               <ShellPanel session={session} tools={tools} />
+            </div>
+          )}
+          {visited.has('files') && (
+            <div className="tool-panel" id={panelId('files')} role="tabpanel" hidden={tab !== 'files'}>
+              <FilesPanel files={files} allowed={availability.files} active={!ended} agentOnline={session.agentOnline} />
             </div>
           )}
           {visited.has('sysinfo') && availability.sysinfo.ok && (

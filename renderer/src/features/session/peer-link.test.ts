@@ -164,6 +164,23 @@ describe('PeerLink', () => {
     expect(peers).toHaveLength(2);
   });
 
+  it('rebuilds a connected peer whose ICE stays disconnected for the grace period, not one that recovers', async () => {
+    const { link, peers, peer } = setup();
+    link.setWanted(true);
+    await vi.advanceTimersByTimeAsync(0);
+    peer().connect();
+    peer().fire('iceStateChange', 'disconnected');
+    await vi.advanceTimersByTimeAsync(3000);
+    peer().fire('iceStateChange', 'connected');
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(peers).toHaveLength(1);
+    peer().fire('iceStateChange', 'disconnected');
+    await vi.advanceTimersByTimeAsync(4000);
+    expect(peers[0]!.destroyed).toBe(true);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(peers).toHaveLength(2);
+  });
+
   it('retries when config:get fails', async () => {
     const { api, link, peers, statuses } = setup();
     api.handlers['config:get'] = () => {

@@ -28,6 +28,7 @@ export interface PeerLike {
   on(event: 'connect' | 'close', listener: () => void): unknown;
   on(event: 'data', listener: (data: Uint8Array) => void): unknown;
   on(event: 'error', listener: (err: Error & { code?: string }) => void): unknown;
+  on(event: 'iceStateChange', listener: (iceConnectionState: string) => void): unknown;
   signal(data: SignalData): void;
   send(data: Uint8Array): void;
   destroy(): void;
@@ -48,12 +49,15 @@ export interface PeerLinkOptions {
   createPeer: PeerFactory;
   retryDelayMs?: number;
   connectTimeoutMs?: number;
+  /** How long ICE may stay `disconnected` (the agent went silent) before the peer is rebuilt. */
+  disconnectGraceMs?: number;
   log?: Pick<Console, 'warn' | 'info'>;
 }
 
 export class PeerLink {
   private readonly retryDelayMs: number;
   private readonly connectTimeoutMs: number;
+  private readonly disconnectGraceMs: number;
   private readonly log: Pick<Console, 'warn' | 'info'>;
   private wanted = false;
   private disposed = false;
@@ -62,6 +66,7 @@ export class PeerLink {
   private attempt = 0;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private connectTimer: ReturnType<typeof setTimeout> | null = null;
+  private disconnectTimer: ReturnType<typeof setTimeout> | null = null;
   private status: PeerStatus = 'idle';
   private received = 0;
   private readonly statusListeners = new Set<(s: PeerStatus) => void>();
@@ -73,6 +78,7 @@ export class PeerLink {
   constructor(private readonly options: PeerLinkOptions) {
     this.retryDelayMs = options.retryDelayMs ?? 1000;
     this.connectTimeoutMs = options.connectTimeoutMs ?? 20_000;
+    this.disconnectGraceMs = options.disconnectGraceMs ?? 4000;
     this.log = options.log ?? console;
     this.unsubscribeSignals = options.api.on('signal:received', ({ requestId, data }) => {
       if (requestId !== options.requestId) return;
@@ -188,6 +194,21 @@ export class PeerLink {
       this.log.info('[peer] closed');
       this.retry();
     });
+    // A connection whose other end went silent (network cut, frozen machine) reports `disconnected`
+    // and may never fail on its own: rebuild it, and everything on it resumes on the new one.
+    peer.on('iceStateChange', (state) => {
+      if (!current()) return;
+      if (state !== 'disconnected') {
+        this.clearDisconnectTimer();
+        return;
+      }
+      this.disconnectTimer ??= setTimeout(() => {
+        this.disconnectTimer = null;
+        if (!current()) return;
+        this.log.warn('[peer] the agent stopped answering; reconnecting');
+        this.retry();
+      }, this.disconnectGraceMs);
+    });
     peer.on('error', (err) => {
       if (!current()) return;
       this.log.warn(`[peer] failed (${err.code ?? 'no code'}): ${err.message}`);
@@ -223,6 +244,7 @@ export class PeerLink {
   private abandon(): void {
     this.attempt++;
     this.clearConnectTimer();
+    this.clearDisconnectTimer();
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
     const peer = this.peer;
@@ -234,6 +256,11 @@ export class PeerLink {
         this.log.warn('[peer] destroy failed', e);
       }
     }
+  }
+
+  private clearDisconnectTimer(): void {
+    if (this.disconnectTimer) clearTimeout(this.disconnectTimer);
+    this.disconnectTimer = null;
   }
 
   private clearConnectTimer(): void {

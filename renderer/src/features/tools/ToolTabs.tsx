@@ -1,5 +1,5 @@
 /**
- * The session's tools: Screen, Shell, System, Scripts. A tab the technician
+ * The session's tools: Screen, Shell, Files, System, Scripts. A tab the technician
  * cannot use stays selectable (its panel says why) but is greyed out, with
  * the reason as its tooltip; both follow grants and consent as they change.
  */

@@ -3,12 +3,12 @@ import { TOOLS } from '../../../../shared/permissions.js';
 import { sessionState } from '../../test/fixtures.js';
 import { capability, tabAvailability } from './availability.js';
 
-const everything = { view: true, control: true, sysinfo: true, shell: true, shell_elevated: true };
+const everything = { view: true, control: true, files: true, sysinfo: true, shell: true, shell_elevated: true };
 
 describe('tool availability', () => {
   it('a tool is usable when it is both granted and consented', () => {
     const s = sessionState({ grants: [...TOOLS], consent: everything });
-    for (const c of ['screen', 'control', 'sysinfo', 'process_kill', 'shell', 'shell_elevated', 'scripts'] as const) {
+    for (const c of ['screen', 'control', 'files', 'sysinfo', 'process_kill', 'shell', 'shell_elevated', 'scripts'] as const) {
       expect(capability(s, c)).toEqual({ ok: true });
     }
   });
@@ -45,6 +45,14 @@ describe('tool availability', () => {
     expect(capability(elevatedOnly, 'shell').ok).toBe(false);
     const none = sessionState({ grants: ['shell', 'shell_elevated'], consent: { view: true, control: true } });
     expect(tabAvailability(none, 'shell')).toEqual({ ok: false, reason: 'The user has not allowed you to open a command shell.' });
+  });
+
+  it('files need the files grant and the user\'s files consent', () => {
+    expect(tabAvailability(sessionState({ grants: ['view'], consent: everything }), 'files'))
+      .toEqual({ ok: false, reason: 'Your account is not allowed to transfer files.' });
+    expect(tabAvailability(sessionState({ grants: ['files'], consent: { view: true, control: true } }), 'files'))
+      .toEqual({ ok: false, reason: 'The user has not allowed you to transfer files.' });
+    expect(tabAvailability(sessionState({ grants: ['files'], consent: { ...everything, control: false } }), 'files')).toEqual({ ok: true });
   });
 
   it('the other tabs follow their tool', () => {

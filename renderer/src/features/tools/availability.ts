@@ -10,13 +10,13 @@ import type { Consent, SessionState } from '../../../../shared/protocol.js';
 export type Availability = { ok: true } | { ok: false; reason: string };
 
 /** What the console offers; several need more than one grant and consent. */
-export type Capability = 'screen' | 'control' | 'sysinfo' | 'process_kill' | 'shell' | 'shell_elevated' | 'scripts';
+export type Capability = 'screen' | 'control' | 'files' | 'sysinfo' | 'process_kill' | 'shell' | 'shell_elevated' | 'scripts';
 
-export type ToolTab = 'screen' | 'shell' | 'sysinfo' | 'scripts';
+export type ToolTab = 'screen' | 'shell' | 'files' | 'sysinfo' | 'scripts';
 
-export const TOOL_TABS: readonly ToolTab[] = ['screen', 'shell', 'sysinfo', 'scripts'];
+export const TOOL_TABS: readonly ToolTab[] = ['screen', 'shell', 'files', 'sysinfo', 'scripts'];
 
-export const TAB_LABELS: Record<ToolTab, string> = { screen: 'Screen', shell: 'Shell', sysinfo: 'System', scripts: 'Scripts' };
+export const TAB_LABELS: Record<ToolTab, string> = { screen: 'Screen', shell: 'Shell', files: 'Files', sysinfo: 'System', scripts: 'Scripts' };
 
 type ConsentTool = keyof Consent;
 
@@ -24,6 +24,7 @@ type ConsentTool = keyof Consent;
 const NEEDS: Record<Capability, ReadonlyArray<{ grant: Tool; consent: ConsentTool }>> = {
   screen: [{ grant: 'view', consent: 'view' }],
   control: [{ grant: 'control', consent: 'control' }],
+  files: [{ grant: 'files', consent: 'files' }],
   sysinfo: [{ grant: 'sysinfo', consent: 'sysinfo' }],
   // Ending a process changes the machine, as input does: it needs control on top of reading system information.
   process_kill: [{ grant: 'sysinfo', consent: 'sysinfo' }, { grant: 'control', consent: 'control' }],
