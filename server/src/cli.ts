@@ -4,6 +4,8 @@
  *   grant <username> <tool...>      revoke <username> <tool...>
  *   add-script <name> --shell bash [--description "..."]   (body on stdin)
  *   remove-script <name>            list-scripts
+ *   add-team <team> [--routing least_busy|skills]   remove-team <team>   list-teams
+ *   add-member <team> <username> [--skills a,b]     remove-member <team> <username>
  * Every command takes [--data DIR]. Tools: view control files sysinfo shell shell_elevated scripts.
  */
 import { parseArgs } from 'node:util';
@@ -12,12 +14,15 @@ import { AuthService } from './auth/service.js';
 import { randomSecret } from './crypto.js';
 import { openDatabase, type Db } from './db/index.js';
 import { SCRIPT_SHELLS, ScriptService, type ScriptShell } from './scripts/service.js';
+import { TeamService, type RoutingMode } from './teams/service.js';
 
 const USAGE = `usage: lifeline-admin <command> [--data DIR]
   add-technician <username> [--name "Display Name"] [--admin] [--password-stdin]
   grant <username> <tool...> | revoke <username> <tool...>
   add-script <name> --shell ${SCRIPT_SHELLS.join('|')} [--description "..."]   (script body on stdin)
   remove-script <name> | list-scripts
+  add-team <team> [--routing least_busy|skills] | remove-team <team> | list-teams
+  add-member <team> <username> [--skills a,b] | remove-member <team> <username>
 tools: ${Tool.options.join(' ')}
 `;
 
@@ -29,6 +34,8 @@ const { values, positionals } = parseArgs({
     'password-stdin': { type: 'boolean', default: false },
     shell: { type: 'string', default: 'bash' },
     description: { type: 'string', default: '' },
+    routing: { type: 'string', default: 'least_busy' },
+    skills: { type: 'string', default: '' },
     data: { type: 'string', default: process.env.LIFELINE_DATA ?? 'data' },
   },
 });
@@ -70,6 +77,34 @@ const COMMANDS: Record<string, (db: Db, args: string[]) => Promise<string>> = {
   },
   async 'remove-script'(db, [name]) {
     return (await new ScriptService(db).remove(name ?? '')) ? `Removed script "${name}".` : `No script named "${name}".`;
+  },
+  async 'add-team'(db, [name]) {
+    if (!name) throw new Error(USAGE);
+    const team = await new TeamService(db).save(name, values.routing as RoutingMode);
+    return `Team "${team.name}" routes by ${team.routing}.`;
+  },
+  async 'remove-team'(db, [name]) {
+    return (await new TeamService(db).remove(name ?? '')) ? `Removed team "${name}".` : `No team named "${name}".`;
+  },
+  async 'list-teams'(db) {
+    const teams = new TeamService(db);
+    const list = await teams.list();
+    if (!list.length) return 'No teams yet.';
+    const lines = await Promise.all(list.map(async (t) => {
+      const members = await teams.members(t.id);
+      return `${t.name} (${t.routing}): ${members.map((m) => (m.skills.length ? `${m.username} [${m.skills.join(', ')}]` : m.username)).join(', ') || 'no members'}`;
+    }));
+    return lines.join('\n');
+  },
+  async 'add-member'(db, [team, username]) {
+    if (!team || !username) throw new Error(USAGE);
+    const skills = values.skills.split(',').map((s) => s.trim()).filter(Boolean);
+    await new TeamService(db).addMember(team, username, skills);
+    return `${username} is in team "${team}"${skills.length ? ` with skills ${skills.join(', ')}` : ''}.`;
+  },
+  async 'remove-member'(db, [team, username]) {
+    if (!team || !username) throw new Error(USAGE);
+    return (await new TeamService(db).removeMember(team, username)) ? `${username} left team "${team}".` : `${username} was not in team "${team}".`;
   },
   async 'list-scripts'(db) {
     const list = await new ScriptService(db).list();

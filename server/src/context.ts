@@ -8,6 +8,7 @@ import type { QueueService } from './queue/service.js';
 import type { FailureLimiter } from './rate-limit.js';
 import type { Hub } from './sessions/hub.js';
 import type { ScriptService } from './scripts/service.js';
+import type { TeamService } from './teams/service.js';
 
 /** The server's services, built once in server.ts and handed to the transports. */
 export interface ServerContext {
@@ -18,6 +19,7 @@ export interface ServerContext {
   chat: ChatService;
   audit: AuditService;
   scripts: ScriptService;
+  teams: TeamService;
   hub: Hub;
   codeFailures: FailureLimiter;
   iceServers: IceServer[];

@@ -19,6 +19,7 @@ import { FailureLimiter } from './rate-limit.js';
 import { randomSecret } from './crypto.js';
 import { Hub } from './sessions/hub.js';
 import { ScriptService } from './scripts/service.js';
+import { TeamService } from './teams/service.js';
 import { acceptConnection } from './ws/router.js';
 
 export interface ServerOptions {
@@ -56,6 +57,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     codes: new CodeService(db, queue, opts.codeTtlMs),
     audit: new AuditService(db),
     scripts: new ScriptService(db),
+    teams: new TeamService(db),
     hub: new Hub(queue, chat, auth),
     codeFailures: new FailureLimiter(opts.codeFailuresPerMinute ?? 10, 60_000),
     iceServers: opts.iceServers ?? [],

@@ -101,6 +101,25 @@ export function migrations(isPostgres: boolean): Record<string, Migration> {
         await db.schema.createIndex('script_runs_by_request').on('script_runs').columns(['request_id', 'id']).execute();
       },
     },
+    '0003-teams': {
+      async up(db: Kysely<unknown>) {
+        const id = <T extends string>(t: CreateTableBuilder<T>) => withAutoId(t, isPostgres);
+        await id(db.schema.createTable('teams'))
+          .addColumn('name', 'text', (c) => c.notNull().unique())
+          // 'least_busy' or 'skills'
+          .addColumn('routing', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema.createTable('team_members')
+          .addColumn('team_id', 'integer', (c) => c.notNull().references('teams.id'))
+          .addColumn('technician_id', 'integer', (c) => c.notNull().references('technicians.id'))
+          // JSON array of skill names
+          .addColumn('skills', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('team_members_pk', ['team_id', 'technician_id'])
+          .execute();
+        await db.schema.createIndex('team_members_by_technician').on('team_members').columns(['technician_id']).execute();
+      },
+    },
   };
 }
 

@@ -91,6 +91,20 @@ export interface ScriptRunsTable {
   output: string;
 }
 
+export interface TeamsTable {
+  id: Generated<number>;
+  name: string;
+  routing: 'least_busy' | 'skills';
+  created_at: number;
+}
+
+export interface TeamMembersTable {
+  team_id: number;
+  technician_id: number;
+  /** JSON array of skill names. */
+  skills: string;
+}
+
 export interface Database {
   technicians: TechniciansTable;
   auth_tokens: AuthTokensTable;
@@ -100,6 +114,8 @@ export interface Database {
   audit_log: AuditLogTable;
   scripts: ScriptsTable;
   script_runs: ScriptRunsTable;
+  teams: TeamsTable;
+  team_members: TeamMembersTable;
 }
 
 export type Db = Kysely<Database>;
