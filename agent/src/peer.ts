@@ -3,8 +3,11 @@
  * signalling format as the console) over node-datachannel's WebRTC polyfill.
  */
 import SimplePeer from 'simple-peer';
+import { setSctpSettings } from 'node-datachannel';
 import * as wrtcPolyfill from 'node-datachannel/polyfill';
 import type { IceServer, SignalData } from '../../shared/protocol.js';
+
+const SCTP_SEND_BUFFER_BYTES = 256 * 1024;
 
 /**
  * simple-peer rewrites `offer.sdp` / `answer.sdp` in place, but the polyfill
@@ -21,6 +24,13 @@ class PlainDescriptionPeerConnection extends wrtcPolyfill.RTCPeerConnection {
     return { type: d.type, sdp: d.sdp };
   }
 }
+
+/**
+ * SCTP sends what its buffer holds first come, first served, whatever the
+ * channel: a screen update queued behind a file transfer waits for the whole
+ * buffer. A smaller buffer than libdatachannel's default keeps that wait short.
+ */
+setSctpSettings({ sendBufferSize: SCTP_SEND_BUFFER_BYTES });
 
 /** node-datachannel's WebRTC, shaped for simple-peer's `wrtc` option. */
 export const nodeWrtc = {

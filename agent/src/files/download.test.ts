@@ -6,8 +6,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ErrorCode } from '../../../shared/errors.js';
 import { CHUNK_BYTES, CHUNK_HEADER_BYTES, FILE_WINDOW_BYTES } from '../../../shared/files.js';
-import { MAX_CHANNEL_BACKLOG } from '../tools/pacer.js';
-import { FilesHost, MAX_TRANSFERS } from './host.js';
+import { FILES_CHANNEL_BACKLOG, FilesHost, MAX_TRANSFERS } from './host.js';
 import { sha256, sleep, TestFilesConsole, until } from './testing.js';
 
 describe('downloads', () => {
@@ -165,9 +164,9 @@ describe('downloads', () => {
     // The start's result is held too: let it through, then hold the chunks.
     await until('the result', () => console.channel.bufferedAmount() > 0);
     console.deliver();
-    await until('a backlog', () => console.channel.bufferedAmount() > MAX_CHANNEL_BACKLOG);
+    await until('a backlog', () => console.channel.bufferedAmount() > FILES_CHANNEL_BACKLOG);
     await sleep(30);
-    expect(console.maxHeld).toBeLessThanOrEqual(MAX_CHANNEL_BACKLOG + CHUNK_BYTES + CHUNK_HEADER_BYTES);
+    expect(console.maxHeld).toBeLessThanOrEqual(FILES_CHANNEL_BACKLOG + CHUNK_BYTES + CHUNK_HEADER_BYTES);
     expect(console.receivedUpTo(1)).toBeLessThan(data.length);
     const pump = setInterval(() => console.deliver(), 2);
     try {
@@ -176,7 +175,7 @@ describe('downloads', () => {
     } finally {
       clearInterval(pump);
     }
-    expect(console.maxHeld).toBeLessThanOrEqual(MAX_CHANNEL_BACKLOG + CHUNK_BYTES + CHUNK_HEADER_BYTES);
+    expect(console.maxHeld).toBeLessThanOrEqual(FILES_CHANNEL_BACKLOG + CHUNK_BYTES + CHUNK_HEADER_BYTES);
   });
 
   it('stops with ERR_CONSENT when consent is taken back mid-way', async () => {

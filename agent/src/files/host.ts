@@ -35,6 +35,9 @@ type Request = Extract<FileMessage, { id: number }>;
 /** Longest error message the console's decoder accepts. */
 const MAX_MESSAGE_CHARS = 2048;
 
+/** Bytes the files channel may have queued before a transfer waits. */
+export const FILES_CHANNEL_BACKLOG = 256 * 1024;
+
 export class FilesHost {
   private readonly decoder = new FileDecoder();
   private readonly pacer: ChannelPacer;
@@ -49,7 +52,9 @@ export class FilesHost {
   private strayTransfer = -1;
 
   constructor(private readonly opts: FilesHostOptions) {
-    this.pacer = new ChannelPacer(opts.channel, opts.log);
+    // The files channel shares the connection with the screen and input: what it has queued, a screen
+    // update waits behind, so its backlog is kept small (loopback throughput does not need more).
+    this.pacer = new ChannelPacer(opts.channel, opts.log, FILES_CHANNEL_BACKLOG);
     this.ctx = {
       roots: new FileRoots(opts.roots),
       send: (msg) => {

@@ -22,6 +22,8 @@ export class ChannelPacer {
   constructor(
     private readonly channel: ToolsChannel,
     private readonly log: (msg: string) => void,
+    /** Queued bytes above which producers wait. */
+    private readonly maxBacklog = MAX_CHANNEL_BACKLOG,
   ) {}
 
   /** Never throws: a closing channel must not take a pty's data handler down with it. */
@@ -34,7 +36,7 @@ export class ChannelPacer {
   }
 
   backlogged(): boolean {
-    return this.channel.bufferedAmount() > MAX_CHANNEL_BACKLOG;
+    return this.channel.bufferedAmount() > this.maxBacklog;
   }
 
   /** Resolves once the backlog is at most half the maximum (at once if it already is). */
@@ -54,7 +56,7 @@ export class ChannelPacer {
   }
 
   private isDrained(): boolean {
-    return this.channel.bufferedAmount() <= MAX_CHANNEL_BACKLOG / 2;
+    return this.channel.bufferedAmount() <= this.maxBacklog / 2;
   }
 
   private poll(): void {

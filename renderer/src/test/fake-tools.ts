@@ -77,11 +77,13 @@ export class FakeChannel {
   }
 }
 
-/** Stands in for the PeerLink: the test connects and disconnects peers. */
-export class FakeToolsPeer implements ToolsPeer {
-  readonly created: Array<{ label: string; init: RTCDataChannelInit; channel: FakeChannel }> = [];
+/** Stands in for the PeerLink: the test connects and disconnects peers. Side channels of another kind come from `makeChannel`. */
+export class FakeToolsPeer<C = FakeChannel> implements ToolsPeer {
+  readonly created: Array<{ label: string; init: RTCDataChannelInit; channel: C }> = [];
   private readonly statusListeners = new Set<(s: PeerStatus) => void>();
   private readonly createdListeners = new Set<(p: CreatedPeer) => void>();
+
+  constructor(private readonly makeChannel: () => C = () => new FakeChannel() as C) {}
 
   onStatus(listener: (s: PeerStatus) => void): Disposer {
     this.statusListeners.add(listener);
@@ -93,12 +95,12 @@ export class FakeToolsPeer implements ToolsPeer {
     return () => this.createdListeners.delete(listener);
   }
 
-  /** A peer is created and connects; returns the tools channel the link opened on it. */
-  connect(): FakeChannel {
+  /** A peer is created and connects; returns the channel the link opened on it. */
+  connect(): C {
     for (const l of this.statusListeners) l('connecting');
     const peer: CreatedPeer = {
       createDataChannel: (label, init) => {
-        const channel = new FakeChannel();
+        const channel = this.makeChannel();
         this.created.push({ label, init, channel });
         return channel as unknown as RTCDataChannel;
       },

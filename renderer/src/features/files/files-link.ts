@@ -1,24 +1,21 @@
 /**
- * The console's end of a session's files channel (shared/files.ts): a data
- * channel of its own, pre-negotiated on both sides, opened on each peer as
- * soon as the peer exists and closed with it, exactly like the tools channel
- * (tools-link.ts). Requests carry ids and are answered by `result`; they fail
- * with a coded error when the channel is down, closes first, or the answer is
- * late. Transfer traffic (chunks, acknowledgements, done, errors) goes both
- * ways without ids: what arrives is handed to `onTransfer` listeners (the
+ * The console's end of a session's files channel (shared/files.ts), on the
+ * side-channel base (session/side-channel.ts) like the tools channel:
+ * requests for the remote file browser and the starts and ends of transfers.
+ * Transfer traffic (chunks, acknowledgements, done, errors) goes both ways
+ * without ids: what arrives is handed to `onTransfer` listeners (the
  * TransferManager), what leaves is paced by the channel's own send buffer so
- * that a transfer never queues seconds of data in front of the screen and
- * input that share the connection. Nothing in here touches React or the store.
+ * that a transfer never queues much in front of the screen and input that
+ * share the connection. Nothing in here touches React or the store.
  */
 import { z } from 'zod';
 import type { Disposer } from '../../../../shared/console-contract.js';
-import { LifelineError, type ErrorCode } from '../../../../shared/errors.js';
 import {
   DownloadStarted, encodeChunk, encodeFileMessage, FileDecoder, FileRoot, FILES_CHANNEL, Listing, UploadFinished, UploadStarted,
-  type FileMessage,
+  type DecodedFile, type FileMessage,
 } from '../../../../shared/files.js';
-import type { CreatedPeer } from '../session/peer-link.js';
-import type { ToolsPeer } from '../tools/tools-link.js';
+import { LifelineError } from '../../../../shared/errors.js';
+import { MAX_REMOTE_MESSAGE, notConnected, SideChannelLink, type SideChannelOptions, type SideChannelPeer } from '../session/side-channel.js';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
@@ -36,32 +33,19 @@ export type TransferEvent =
   | Extract<FileMessage, { t: 'upload:ack' | 'download:done' | 'transfer:error' | 'transfer:cancel' }>;
 
 /** The peer link, as far as the files channel needs it (the same as the tools channel). */
-export type FilesPeer = ToolsPeer;
+export type FilesPeer = SideChannelPeer;
+export type FilesLinkOptions = SideChannelOptions;
 
-export interface FilesLinkOptions {
-  peer: FilesPeer;
-  /** How long a request waits for its answer unless it says otherwise. */
-  timeoutMs?: number;
-  log?: Pick<Console, 'warn' | 'info'>;
-}
-
-/** How often the console repeats its handshake hello until the agent answers. */
-const HELLO_RETRY_MS = 500;
 /** Chunks wait while the channel has this much unsent; keeps screen and input on the same connection quick. */
-export const SEND_HIGH_WATER = 1024 * 1024;
+export const SEND_HIGH_WATER = 256 * 1024;
 /** `bufferedamountlow` fires when the unsent data falls to this. */
-export const SEND_LOW_WATER = 256 * 1024;
+export const SEND_LOW_WATER = 64 * 1024;
 /** A safety net should a `bufferedamountlow` event go missing. */
 const DRAIN_POLL_MS = 250;
-const MAX_REMOTE_MESSAGE = 500;
 
 /** Answers that can take the agent a while: a big folder, a deep delete, hashing a partial file, sizing a folder's tar. */
 export const SLOW_REQUEST_MS = 120_000;
 const LIST_TIMEOUT_MS = 60_000;
-
-const notConnected = () => new LifelineError('ERR_NOT_CONNECTED', 'The connection to the remote computer is down.');
-const closedEarly = () => new LifelineError('ERR_NOT_CONNECTED', 'The connection to the remote computer closed before it answered.');
-const tooLate = () => new LifelineError('ERR_NOT_CONNECTED', 'The remote computer did not answer in time.');
 
 /** `fs:roots` answers a list of places; an object holding it is accepted too. */
 const Roots = z.union([z.array(FileRoot).max(256), z.object({ roots: z.array(FileRoot).max(256) }).transform((v) => v.roots)]);
@@ -72,53 +56,16 @@ function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   return parsed.data;
 }
 
-interface Pending {
-  resolve(value: unknown): void;
-  reject(e: LifelineError): void;
-  timer: ReturnType<typeof setTimeout>;
-}
+const PROTOCOL = { channel: FILES_CHANNEL, name: 'files', encode: encodeFileMessage, decoder: () => new FileDecoder() };
 
-export class FilesLink {
-  private readonly timeoutMs: number;
-  private readonly log: Pick<Console, 'warn' | 'info'>;
-  private channel: RTCDataChannel | null = null;
-  private open = false;
-  private onHello: () => void = () => undefined;
-  private stopHandshake: () => void = () => undefined;
-  private nextRequest = 1;
-  private readonly pending = new Map<number, Pending>();
+export class FilesLink extends SideChannelLink<FileMessage, DecodedFile> {
   private drainWaiters: Array<() => void> = [];
   private drainTimer: ReturnType<typeof setTimeout> | null = null;
-  private readonly openListeners = new Set<(open: boolean) => void>();
   private readonly transferListeners = new Set<(e: TransferEvent) => void>();
-  private readonly unsubscribe: Disposer[];
-  private disposed = false;
 
   constructor(options: FilesLinkOptions) {
-    this.timeoutMs = options.timeoutMs ?? 15_000;
-    this.log = options.log ?? console;
-    this.unsubscribe = [
-      options.peer.onPeerCreated((peer) => this.attach(peer)),
-      options.peer.onStatus((s) => {
-        // A new peer's channel is attached when it is created, while the status says `connecting`.
-        if (s !== 'connected' && s !== 'connecting') this.detach();
-      }),
-    ];
+    super(PROTOCOL, options);
   }
-
-  get isOpen(): boolean {
-    return this.open;
-  }
-
-  /** For useSyncExternalStore: `isOpen` changes only with a call of these listeners. */
-  readonly onOpenChanged = (listener: (open: boolean) => void): Disposer => {
-    this.openListeners.add(listener);
-    return () => {
-      this.openListeners.delete(listener);
-    };
-  };
-
-  readonly getOpen = (): boolean => this.open;
 
   /** Chunks, acknowledgements, ends and errors of transfers, as they arrive. */
   onTransfer(listener: (e: TransferEvent) => void): Disposer {
@@ -129,21 +76,8 @@ export class FilesLink {
   }
 
   /** The agent's answer (`value` of an ok result; still to be parsed), or a LifelineError. */
-  request(msg: FilesRequest, timeoutMs = this.timeoutMs): Promise<unknown> {
-    if (!this.open) return Promise.reject(notConnected());
-    const id = this.nextRequest++;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(tooLate());
-      }, timeoutMs);
-      this.pending.set(id, { resolve, reject, timer });
-      if (!this.transmit({ ...msg, id } as FileMessage)) {
-        clearTimeout(timer);
-        this.pending.delete(id);
-        reject(notConnected());
-      }
-    });
+  request(msg: FilesRequest, timeoutMs?: number): Promise<unknown> {
+    return this.ask(msg as FileMessage, timeoutMs);
   }
 
   async roots(): Promise<FileRoot[]> {
@@ -194,23 +128,50 @@ export class FilesLink {
     const frame = encodeChunk(transfer, offset, bytes);
     for (;;) {
       const channel = this.channel;
-      if (!this.open || !channel) throw notConnected();
+      if (!this.isOpen || !channel) throw notConnected();
       // An empty buffer always takes a chunk, so progress never stalls on a low limit.
       if (channel.bufferedAmount === 0 || channel.bufferedAmount + frame.length <= SEND_HIGH_WATER) {
-        if (!this.sendFrame(channel, frame)) throw notConnected();
+        if (!this.sendFrames([frame])) throw notConnected();
         return;
       }
       await this.drained();
     }
   }
 
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    for (const u of this.unsubscribe) u();
-    this.detach();
-    this.openListeners.clear();
+  override dispose(): void {
+    super.dispose();
     this.transferListeners.clear();
+  }
+
+  protected override configured(channel: RTCDataChannel): void {
+    channel.bufferedAmountLowThreshold = SEND_LOW_WATER;
+    channel.onbufferedamountlow = () => {
+      if (this.channel === channel) this.wakeSenders();
+    };
+  }
+
+  protected override detached(): void {
+    this.wakeSenders();
+  }
+
+  protected override received(decoded: Exclude<DecodedFile, { kind: 'invalid' }>): void {
+    if (decoded.kind === 'chunk') {
+      this.emit({ t: 'chunk', transfer: decoded.transfer, offset: decoded.offset, bytes: decoded.bytes });
+      return;
+    }
+    const msg = decoded.msg;
+    switch (msg.t) {
+      case 'upload:ack':
+      case 'download:done':
+      case 'transfer:cancel':
+        this.emit(msg);
+        return;
+      case 'transfer:error':
+        this.emit({ ...msg, message: msg.message.slice(0, MAX_REMOTE_MESSAGE) });
+        return;
+      default:
+        this.log.warn(`[files] dropped "${msg.t}", which only the console sends`);
+    }
   }
 
   private drained(): Promise<void> {
@@ -231,132 +192,6 @@ export class FilesLink {
     for (const w of waiters) w();
   }
 
-  private attach(peer: CreatedPeer): void {
-    this.detach();
-    if (this.disposed) return;
-    let channel: RTCDataChannel;
-    try {
-      channel = peer.createDataChannel(FILES_CHANNEL.label, { negotiated: true, id: FILES_CHANNEL.id });
-    } catch (e) {
-      this.log.warn('[files] cannot open the files channel', e);
-      return;
-    }
-    channel.binaryType = 'arraybuffer';
-    channel.bufferedAmountLowThreshold = SEND_LOW_WATER;
-    // One decoder per channel: a result cut short by a closed channel must not join the next channel's parts.
-    const decoder = new FileDecoder();
-    this.channel = channel;
-    const current = () => this.channel === channel;
-    // Open for requests only once the agent has answered the handshake; our hello is repeated until then.
-    const hello = () => this.sendFrames(channel, encodeFileMessage({ t: 'hello' }));
-    let retry: ReturnType<typeof setInterval> | null = null;
-    const stopRetry = () => {
-      if (retry) clearInterval(retry);
-      retry = null;
-    };
-    this.onHello = () => {
-      stopRetry();
-      this.setOpen(true);
-    };
-    this.stopHandshake = stopRetry;
-    const startHandshake = () => {
-      hello();
-      retry ??= setInterval(() => (current() ? hello() : stopRetry()), HELLO_RETRY_MS);
-    };
-    channel.onopen = () => {
-      if (current()) startHandshake();
-    };
-    channel.onclose = () => {
-      if (!current()) return;
-      this.log.info('[files] channel closed');
-      this.detach();
-    };
-    channel.onerror = (ev) => {
-      if (current()) this.log.warn('[files] channel failed', (ev as RTCErrorEvent).error?.message ?? '');
-    };
-    channel.onbufferedamountlow = () => {
-      if (current()) this.wakeSenders();
-    };
-    channel.onmessage = (ev: MessageEvent<unknown>) => {
-      if (current()) this.receive(decoder, ev.data);
-    };
-    if (channel.readyState === 'open') startHandshake();
-  }
-
-  private detach(): void {
-    this.stopHandshake();
-    this.stopHandshake = () => undefined;
-    this.onHello = () => undefined;
-    const channel = this.channel;
-    this.channel = null;
-    if (channel) {
-      channel.onopen = channel.onclose = channel.onerror = channel.onmessage = channel.onbufferedamountlow = null;
-      try {
-        channel.close();
-      } catch (e) {
-        this.log.warn('[files] close failed', e);
-      }
-    }
-    // Listeners learn first, so a transfer knows the connection went before its request fails.
-    this.setOpen(false);
-    const pending = [...this.pending.values()];
-    this.pending.clear();
-    for (const p of pending) {
-      clearTimeout(p.timer);
-      p.reject(closedEarly());
-    }
-    this.wakeSenders();
-  }
-
-  private receive(decoder: FileDecoder, data: unknown): void {
-    if (!(data instanceof ArrayBuffer)) {
-      this.log.warn('[files] dropped a message that is not binary');
-      return;
-    }
-    const decoded = decoder.decode(new Uint8Array(data));
-    if (!decoded) return;
-    switch (decoded.kind) {
-      case 'invalid':
-        this.log.warn(`[files] dropped an invalid message: ${decoded.reason}`);
-        return;
-      case 'chunk':
-        this.emit({ t: 'chunk', transfer: decoded.transfer, offset: decoded.offset, bytes: decoded.bytes });
-        return;
-      case 'message':
-        this.handle(decoded.msg);
-    }
-  }
-
-  private handle(msg: FileMessage): void {
-    switch (msg.t) {
-      case 'hello':
-        this.onHello();
-        return;
-      case 'result': {
-        const p = this.pending.get(msg.id);
-        if (!p) {
-          this.log.info(`[files] dropped an answer nobody waits for (request ${msg.id})`);
-          return;
-        }
-        this.pending.delete(msg.id);
-        clearTimeout(p.timer);
-        if (msg.ok) p.resolve(msg.value);
-        else p.reject(remoteError(msg.code, msg.message));
-        return;
-      }
-      case 'upload:ack':
-      case 'download:done':
-      case 'transfer:cancel':
-        this.emit(msg);
-        return;
-      case 'transfer:error':
-        this.emit({ ...msg, message: msg.message.slice(0, MAX_REMOTE_MESSAGE) });
-        return;
-      default:
-        this.log.warn(`[files] dropped "${msg.t}", which only the console sends`);
-    }
-  }
-
   private emit(e: TransferEvent): void {
     for (const l of [...this.transferListeners]) {
       try {
@@ -366,39 +201,5 @@ export class FilesLink {
       }
     }
   }
-
-  private transmit(msg: FileMessage): boolean {
-    const channel = this.channel;
-    if (!this.open || !channel) return false;
-    return this.sendFrames(channel, encodeFileMessage(msg));
-  }
-
-  private sendFrames(channel: RTCDataChannel, frames: Uint8Array[]): boolean {
-    for (const frame of frames) {
-      if (!this.sendFrame(channel, frame)) return false;
-    }
-    return true;
-  }
-
-  private sendFrame(channel: RTCDataChannel, frame: Uint8Array): boolean {
-    try {
-      // Frames are always built in fresh ArrayBuffers, never shared memory.
-      channel.send(frame as Uint8Array<ArrayBuffer>);
-      return true;
-    } catch (e) {
-      this.log.warn('[files] send failed', e);
-      return false;
-    }
-  }
-
-  private setOpen(open: boolean): void {
-    if (open === this.open) return;
-    this.open = open;
-    for (const l of [...this.openListeners]) l(open);
-  }
 }
 
-/** An error the agent reported, with its code and (bounded) sentence. */
-export function remoteError(code: ErrorCode, message: string): LifelineError {
-  return new LifelineError(code, message.slice(0, MAX_REMOTE_MESSAGE));
-}

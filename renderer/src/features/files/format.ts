@@ -1,25 +1,15 @@
 /**
  * The figures of the files panel: sizes, transfer speed measured over the
- * last few seconds, and the time left. Decimal units, as disks and network
- * speeds are sold: "12.3 MB/s".
+ * last few seconds, and the time left, in the console's one set of units
+ * (binary, as the system panel shows memory and disks): "12.3 MiB/s".
  */
+import { formatBytes } from '../sysinfo/sysinfo.js';
 
-const UNITS = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
-
-/** "0 B", "999 B", "1.5 kB", "12.3 MB", "120 GB". */
-export function formatSize(n: number): string {
-  if (!Number.isFinite(n) || n < 0) return '–';
-  let v = n;
-  let u = 0;
-  while (v >= 999.5 && u < UNITS.length - 1) {
-    v /= 1000;
-    u++;
-  }
-  return `${u === 0 || v >= 99.95 ? Math.round(v) : v.toFixed(1)} ${UNITS[u]}`;
-}
+/** Sizes in the units the system panel uses (binary: KiB, MiB). */
+export { formatBytes as formatSize } from '../sysinfo/sysinfo.js';
 
 export function formatSpeed(bytesPerSecond: number): string {
-  return `${formatSize(bytesPerSecond)}/s`;
+  return `${formatBytes(bytesPerSecond)}/s`;
 }
 
 /** "45 s left", "1 min 20 s left", "2 h 5 min left"; '' when unknown. */

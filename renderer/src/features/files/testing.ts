@@ -6,13 +6,10 @@
  */
 import { sha256 } from '@noble/hashes/sha2';
 import { bytesToHex } from '@noble/hashes/utils';
-import type { Disposer } from '../../../../shared/console-contract.js';
 import { CHUNK_BYTES, encodeChunk, encodeFileMessage, FILE_ACK_BYTES, FILE_WINDOW_BYTES, FileDecoder, type FileMessage } from '../../../../shared/files.js';
 import type { ErrorCode } from '../../../../shared/errors.js';
-import type { PeerStatus } from '../../store/session.js';
-import type { CreatedPeer } from '../session/peer-link.js';
+import { FakeToolsPeer } from '../../test/fake-tools.js';
 import type { DownloadSink, DownloadStore } from './download-store.js';
-import type { FilesPeer } from './files-link.js';
 
 const HELLO = '{"t":"hello"}';
 
@@ -113,43 +110,10 @@ export class FakeFilesChannel {
   }
 }
 
-/** Stands in for the PeerLink: the test connects and disconnects peers. */
-export class FakeFilesPeer implements FilesPeer {
-  readonly created: Array<{ label: string; init: RTCDataChannelInit; channel: FakeFilesChannel }> = [];
-  private readonly statusListeners = new Set<(s: PeerStatus) => void>();
-  private readonly createdListeners = new Set<(p: CreatedPeer) => void>();
-
-  onStatus(listener: (s: PeerStatus) => void): Disposer {
-    this.statusListeners.add(listener);
-    return () => this.statusListeners.delete(listener);
-  }
-
-  onPeerCreated(listener: (p: CreatedPeer) => void): Disposer {
-    this.createdListeners.add(listener);
-    return () => this.createdListeners.delete(listener);
-  }
-
-  /** A peer is created and connects; returns the files channel the link opened on it. */
-  connect(): FakeFilesChannel {
-    for (const l of this.statusListeners) l('connecting');
-    const peer: CreatedPeer = {
-      createDataChannel: (label, init) => {
-        const channel = new FakeFilesChannel();
-        this.created.push({ label, init, channel });
-        return channel as unknown as RTCDataChannel;
-      },
-    };
-    for (const l of this.createdListeners) l(peer);
-    for (const l of this.statusListeners) l('connected');
-    return this.created.at(-1)!.channel;
-  }
-
-  status(s: PeerStatus): void {
-    for (const l of this.statusListeners) l(s);
-  }
-
-  listeners(): number {
-    return this.statusListeners.size + this.createdListeners.size;
+/** Stands in for the PeerLink, with files channels. */
+export class FakeFilesPeer extends FakeToolsPeer<FakeFilesChannel> {
+  constructor() {
+    super(() => new FakeFilesChannel());
   }
 }
 
