@@ -104,6 +104,11 @@ export class ConsoleLink {
   }
 
   /** The peer connection is gone: stop everything and let go of held keys. */
+  /** The screen has a frame on its way (other traffic on the connection may want to let it pass). */
+  screenBusy(): boolean {
+    return this.streamer?.busy ?? false;
+  }
+
   close(): void {
     if (this.closed) return;
     this.stopView();

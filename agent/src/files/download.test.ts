@@ -28,13 +28,14 @@ describe('downloads', () => {
   function setup(opts: { home?: string } = {}) {
     const home = opts.home ?? temp();
     const console = new TestFilesConsole();
-    const state = { refusal: null as ErrorCode | null };
+    const state = { refusal: null as ErrorCode | null, screenBusy: () => false };
     const logs: string[] = [];
     const host = new FilesHost({
       channel: console.channel,
       allowed: () => state.refusal,
       roots: [{ id: 'home', label: 'Home folder', path: home }],
       log: (m) => logs.push(m),
+      screenBusy: () => state.screenBusy(),
     });
     console.to = (m) => host.receive(m);
     hosts.push(host);
@@ -176,6 +177,20 @@ describe('downloads', () => {
       clearInterval(pump);
     }
     expect(console.maxHeld).toBeLessThanOrEqual(FILES_CHANNEL_BACKLOG + CHUNK_BYTES + CHUNK_HEADER_BYTES);
+  });
+
+  it('asks about the screen before every chunk, and still finishes while the screen stays busy', async () => {
+    const { console, home, state } = setup();
+    const data = randomBytes(2 * 1024 * 1024);
+    fs.writeFileSync(path.join(home, 'big.bin'), data);
+    let asked = 0;
+    state.screenBusy = () => {
+      asked++;
+      return true;
+    };
+    const r = await console.download({ transfer: 1, root: 'home', path: 'big.bin' });
+    expect(r.sha256).toBe(sha256(data));
+    expect(asked).toBeGreaterThan(Math.floor(data.length / CHUNK_BYTES));
   });
 
   it('stops with ERR_CONSENT when consent is taken back mid-way', async () => {

@@ -23,6 +23,11 @@ interface Source {
   close: () => Promise<void>;
 }
 
+/** Longest a chunk waits for the screen's frames before it goes anyway. */
+const SCREEN_YIELD_MS = 40;
+const SCREEN_POLL_MS = 2;
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
 export class Download implements Transfer {
   readonly direction = 'download';
   private ended = false;
@@ -162,6 +167,7 @@ export class Download implements Transfer {
 
   /** Sends one chunk once the window and the channel allow; false when the transfer ended meanwhile. */
   private async sendChunk(bytes: Uint8Array): Promise<boolean> {
+    const since = performance.now();
     for (;;) {
       if (this.ended) return false;
       // Asked before every chunk: nothing more leaves once the user takes consent back.
@@ -172,6 +178,9 @@ export class Download implements Transfer {
       }
       if (this.sent + bytes.length - this.acked > FILE_WINDOW_BYTES) await this.waitForNudge();
       else if (this.ctx.pacer.backlogged()) await Promise.race([this.ctx.pacer.drained(), this.waitForNudge()]);
+      // SCTP sends first come, first served: a chunk queued now would go before the screen's frame.
+      // The transfer yields while a frame is on its way, but never for long, so it always moves.
+      else if (this.ctx.screenBusy() && performance.now() - since < SCREEN_YIELD_MS) await sleep(SCREEN_POLL_MS);
       else break;
     }
     this.ctx.sendFrame(encodeChunk(this.id, this.sent, bytes));

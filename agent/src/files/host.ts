@@ -28,6 +28,8 @@ export interface FilesHostOptions {
   log: (msg: string) => void;
   /** When set (the agent runs as root, the files belong to the desktop user): whom every file and folder the host creates is given to. */
   owner?: Owner;
+  /** True while the screen has a frame on its way: downloads hold their chunks back briefly, so the frame goes first. */
+  screenBusy?: () => boolean;
 }
 
 type Request = Extract<FileMessage, { id: number }>;
@@ -65,6 +67,7 @@ export class FilesHost {
       refusal: () => this.refusal(),
       log: opts.log,
       owner: opts.owner,
+      screenBusy: opts.screenBusy ?? (() => false),
     };
   }
 

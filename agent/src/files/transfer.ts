@@ -23,6 +23,8 @@ export interface TransferContext {
   refusal(): LifelineError | null;
   log(msg: string): void;
   owner?: Owner;
+  /** True while the screen has a frame on its way. */
+  screenBusy(): boolean;
 }
 
 export interface Transfer {

@@ -116,6 +116,11 @@ export class ScreenStreamer {
     this.recheck = null;
   }
 
+  /** A frame is being produced, waits to go, or has not been acknowledged yet. */
+  get busy(): boolean {
+    return this.producing || this.dirty.length > 0 || this.lastFrame > this.lastAcked;
+  }
+
   /** The console painted `frame` (and, the channel being ordered, every frame before it). */
   ack(frame: number): void {
     if (frame <= this.lastAcked || frame > this.lastFrame) return;
