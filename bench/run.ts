@@ -6,6 +6,7 @@ const BENCHES: Record<string, () => Promise<object>> = {
   session: async () => (await import('./session.js')).benchSession(),
   screen: async () => (await import('./screen.js')).benchScreen(),
   files: async () => (await import('./files.js')).benchFiles(),
+  broker: async () => (await import('./broker.js')).benchBroker(),
 };
 
 const name = process.argv[2];

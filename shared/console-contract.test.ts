@@ -12,12 +12,15 @@ function handlers(overrides: Partial<ConsoleHandlers> = {}): ConsoleHandlers {
     'auth:status': vi.fn(async () => ({ technician: null })),
     'code:create': vi.fn(async () => ({ code: '4829130567', expiresAt: 1 })),
     'queue:accept': vi.fn(async () => ({})),
+    'presence:set': vi.fn(async () => ({})),
     'session:end': vi.fn(async () => ({})),
     'chat:send': vi.fn(async () => ({})),
     'signal:send': vi.fn(async () => ({})),
     'config:get': vi.fn(async () => ({ iceServers: [] })),
     'scripts:list': vi.fn(async () => ({ scripts: [] })),
     'script:run': vi.fn(async () => ({})),
+    'jump:list': vi.fn(async () => ({ groups: [], clients: [] })),
+    'jump:start': vi.fn(async () => ({})),
     ...overrides,
   };
 }

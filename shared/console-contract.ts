@@ -11,6 +11,8 @@ import { z } from 'zod';
 import { ERROR_CODES } from './errors.js';
 import { ChatMessage, CodeResponse, IceServer, QueueItem, ScriptSummary, SessionState, SignalData, Technician } from './protocol.js';
 import { LIMITS } from './limits.js';
+import { JumpClientSummary, JumpGroupSummary } from './jump.js';
+import { ChosenStatus, TeamRef, TechnicianPresence } from './desk.js';
 import { LifelineError, toWireError, type WireError } from './errors.js';
 
 const requestId = z.string().min(1).max(64);
@@ -25,6 +27,8 @@ export const CONSOLE_REQUESTS = {
   'auth:status': { request: z.object({}), response: z.object({ technician: Technician.nullable() }) },
   'code:create': { request: z.object({}), response: CodeResponse },
   'queue:accept': { request: z.object({ requestId }), response: z.object({}) },
+  /** The technician's own status; `available` lets the server derive busy from his sessions. */
+  'presence:set': { request: z.object({ status: ChosenStatus }), response: z.object({}) },
   'session:end': { request: z.object({ requestId }), response: z.object({}) },
   'chat:send': {
     request: z.object({ requestId, text: z.string().trim().min(1).max(LIMITS.chatTextChars) }),
@@ -34,11 +38,17 @@ export const CONSOLE_REQUESTS = {
   'config:get': { request: z.object({}), response: z.object({ iceServers: z.array(IceServer) }) },
   'scripts:list': { request: z.object({}), response: z.object({ scripts: z.array(ScriptSummary) }) },
   'script:run': { request: z.object({ requestId, scriptId: z.number().int() }), response: z.object({}) },
+  /** The jump clients this technician may access; later changes arrive as `jump:changed`. */
+  'jump:list': { request: z.object({}), response: z.object({ groups: z.array(JumpGroupSummary), clients: z.array(JumpClientSummary) }) },
+  /** Starts an unattended session on a jump client; the session then arrives like an accepted request. */
+  'jump:start': { request: z.object({ clientId: z.number().int().positive() }), response: z.object({}) },
 } as const;
 
 export const CONSOLE_EVENTS = {
   'connection:changed': z.object({ state: z.enum(['signed-out', 'connecting', 'online', 'offline']) }),
-  'queue:changed': z.object({ items: z.array(QueueItem) }),
+  'queue:changed': z.object({ items: z.array(QueueItem), teams: z.array(TeamRef).optional() }),
+  /** Every technician's status, the signed-in one included. */
+  'presence:changed': z.object({ technicians: z.array(TechnicianPresence) }),
   'session:changed': z.object({ state: SessionState }),
   'chat:history-loaded': z.object({ requestId, messages: z.array(ChatMessage) }),
   'chat:received': z.object({ message: ChatMessage }),
@@ -47,6 +57,7 @@ export const CONSOLE_EVENTS = {
   'script:started': z.object({ requestId, runId: z.number().int(), name: z.string() }),
   'script:output-received': z.object({ requestId, runId: z.number().int(), chunk: z.string() }),
   'script:exited': z.object({ requestId, runId: z.number().int(), code: z.number().int().nullable(), error: z.string().optional() }),
+  'jump:changed': z.object({ groups: z.array(JumpGroupSummary), clients: z.array(JumpClientSummary) }),
   /** A lifeline:// link asked the desktop console to show a session or a jump client. */
   'deep-link:opened': z.object({ target: z.enum(['session', 'jump']), id: z.string().max(64) }),
 } as const;

@@ -34,10 +34,13 @@ export const ERROR_CODES = Object.keys(ERROR_MESSAGES) as [ErrorCode, ...ErrorCo
 /** An error with a stable code, safe to send across a boundary. */
 export class LifelineError extends Error {
   readonly code: ErrorCode;
-  constructor(code: ErrorCode, message: string = ERROR_MESSAGES[code]) {
+  /** With ERR_RATE_LIMITED: when the caller may try again, so a crowd of clients spreads out instead of hammering. */
+  readonly retryAfterMs?: number;
+  constructor(code: ErrorCode, message: string = ERROR_MESSAGES[code], retryAfterMs?: number) {
     super(message);
     this.name = 'LifelineError';
     this.code = code;
+    if (retryAfterMs !== undefined) this.retryAfterMs = retryAfterMs;
   }
 }
 
@@ -49,9 +52,10 @@ export function isLifelineError(e: unknown): e is LifelineError {
 export interface WireError {
   code: ErrorCode;
   message: string;
+  retryAfterMs?: number;
 }
 
 export function toWireError(e: unknown): WireError {
-  if (isLifelineError(e)) return { code: e.code, message: e.message };
+  if (isLifelineError(e)) return { code: e.code, message: e.message, ...(e.retryAfterMs !== undefined ? { retryAfterMs: e.retryAfterMs } : {}) };
   return { code: 'ERR_INTERNAL', message: ERROR_MESSAGES.ERR_INTERNAL };
 }

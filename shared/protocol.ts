@@ -8,6 +8,11 @@ import { z } from 'zod';
 import { ERROR_CODES } from './errors.js';
 import { LIMITS } from './limits.js';
 import { Tool } from './permissions.js';
+import {
+  JumpClientChanged, JumpClientRemoved, JumpHeartbeat, JumpHello, JumpSessionMessage, JumpSnapshot, JumpStart, JumpSubscribe,
+  JumpUninstall, JumpWelcome,
+} from './jump.js';
+import { ChosenStatus, DESK_QUEUE_FIELDS, TeamRef, TechnicianPresence } from './desk.js';
 
 // ---------- shared pieces ----------
 
@@ -70,6 +75,7 @@ export const QueueItem = z.object({
   agentOnline: z.boolean(),
   portalOnline: z.boolean(),
   agent: AgentInfo.nullable(),
+  ...DESK_QUEUE_FIELDS,
 });
 export type QueueItem = z.infer<typeof QueueItem>;
 
@@ -115,6 +121,7 @@ export const Hello = z.discriminatedUnion('role', [
     info: AgentInfo,
   }),
   z.object({ type: z.literal('hello'), role: z.literal('portal'), resumeKey: z.string().min(1).max(200) }),
+  JumpHello,
 ]);
 export type Hello = z.infer<typeof Hello>;
 
@@ -124,9 +131,12 @@ export type ScriptSummary = z.infer<typeof ScriptSummary>;
 export const ConsoleToServer = z.discriminatedUnion('type', [
   z.object({ type: z.literal('script:run'), requestId: z.string().max(64), scriptId: z.number().int() }),
   z.object({ type: z.literal('queue:accept'), requestId: z.string().max(64) }),
+  z.object({ type: z.literal('presence:set'), status: ChosenStatus }),
   z.object({ type: z.literal('session:end'), requestId: z.string().max(64) }),
   z.object({ type: z.literal('chat:send'), requestId: z.string().max(64), text: chatText, clientId }),
   z.object({ type: z.literal('signal'), requestId: z.string().max(64), data: SignalData }),
+  JumpSubscribe,
+  JumpStart,
 ]);
 export type ConsoleToServer = z.infer<typeof ConsoleToServer>;
 
@@ -156,6 +166,8 @@ export const ErrorMessage = z.object({
   cause: z.string().optional(),
   /** Echoes the `ref` of the message that caused it. */
   ref: z.number().int().optional(),
+  /** With ERR_RATE_LIMITED: how long to wait before trying again. */
+  retryAfterMs: z.number().int().nonnegative().optional(),
 });
 export type ErrorMessage = z.infer<typeof ErrorMessage>;
 
@@ -168,7 +180,9 @@ export const AckMessage = z.object({ type: z.literal('ack'), ref: z.number().int
 export const ServerToConsole = z.discriminatedUnion('type', [
   AckMessage,
   z.object({ type: z.literal('welcome'), technician: Technician, iceServers: z.array(IceServer) }),
-  z.object({ type: z.literal('queue:snapshot'), items: z.array(QueueItem) }),
+  /** `teams`: the technician's teams, so the console shows their queues even when empty. */
+  z.object({ type: z.literal('queue:snapshot'), items: z.array(QueueItem), teams: z.array(TeamRef).optional() }),
+  z.object({ type: z.literal('presence:snapshot'), technicians: z.array(TechnicianPresence) }),
   z.object({ type: z.literal('session:state'), state: SessionState }),
   z.object({ type: z.literal('chat:history'), requestId: z.string(), messages: z.array(ChatMessage) }),
   z.object({ type: z.literal('chat:message'), message: ChatMessage }),
@@ -176,6 +190,9 @@ export const ServerToConsole = z.discriminatedUnion('type', [
   z.object({ type: z.literal('script:started'), requestId: z.string(), runId: z.number().int(), name: z.string() }),
   z.object({ type: z.literal('script:output'), requestId: z.string(), runId: z.number().int(), chunk: z.string() }),
   z.object({ type: z.literal('script:exit'), requestId: z.string(), runId: z.number().int(), code: z.number().int().nullable(), error: z.string().optional() }),
+  JumpSnapshot,
+  JumpClientChanged,
+  JumpClientRemoved,
   ErrorMessage,
 ]);
 export type ServerToConsole = z.infer<typeof ServerToConsole>;
@@ -200,6 +217,13 @@ export const ServerToPortal = z.discriminatedUnion('type', [
   ErrorMessage,
 ]);
 export type ServerToPortal = z.infer<typeof ServerToPortal>;
+
+/** The installed jump client's own connection (shared/jump.ts); its sessions run as an ordinary agent. */
+export const JumpToServer = z.discriminatedUnion('type', [JumpHeartbeat]);
+export type JumpToServer = z.infer<typeof JumpToServer>;
+
+export const ServerToJump = z.discriminatedUnion('type', [AckMessage, JumpWelcome, JumpSessionMessage, JumpUninstall, ErrorMessage]);
+export type ServerToJump = z.infer<typeof ServerToJump>;
 
 // ---------- REST ----------
 

@@ -3,6 +3,7 @@
  * connects out to the support server, waits for the technician, shares the
  * screen and takes input only as the user allows on the portal, and exits
  * when the session ends.
+ * `lifeline-agent install|uninstall|jump ...`: the installed jump client (agent/src/jump/cli.ts).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -36,6 +37,11 @@ async function fileAccess(root: string | undefined): Promise<AgentSessionOptions
 }
 
 async function main(): Promise<number> {
+  const sub = process.argv[2];
+  if (sub === 'install' || sub === 'uninstall' || sub === 'jump') {
+    const { runJumpCommand } = await import('./jump/cli.js');
+    return runJumpCommand(sub, process.argv.slice(3), log);
+  }
   let values;
   try {
     ({ values } = parseArgs({ options: { server: { type: 'string' }, code: { type: 'string' }, display: { type: 'string' }, 'files-root': { type: 'string' } } }));

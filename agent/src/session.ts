@@ -23,7 +23,10 @@ import { createAgentPeer, isOffer } from './peer.js';
 
 export interface AgentSessionOptions {
   serverUrl: string;
-  code: string;
+  /** The session code (attended), or */
+  code?: string;
+  /** the join key a jump client was given for this session: it joins as a reconnecting agent would. */
+  joinKey?: string;
   info: AgentInfo;
   desktop: Desktop;
   /** The folders the technician may browse, and whom created files belong to. */
@@ -53,6 +56,7 @@ export class AgentSession {
   readonly done = new Promise<{ code: number; reason: string }>((r) => (this.resolveDone = r));
 
   constructor(private readonly opts: AgentSessionOptions) {
+    this.resumeKey = opts.joinKey ?? null;
     const url = `${opts.serverUrl.replace(/\/+$/, '').replace(/^http/, 'ws')}/ws`;
     this.conn = new ServerConnection<ServerToAgent>({
       url,
@@ -192,6 +196,7 @@ export class AgentSession {
       allowed: () => this.refusal('files'),
       roots: this.opts.files.roots,
       owner: this.opts.files.owner,
+      screenBusy: () => this.link?.screenBusy() ?? false,
       log: this.opts.log,
     });
     this.files = files;

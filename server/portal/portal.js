@@ -1,4 +1,5 @@
-// The user's side of a session: enter the code, then chat, consent and end.
+// The user's side of a session: enter the code (or ask for help without one),
+// then chat, consent and end.
 // Plain script for any browser. Everything from the server is shown as text,
 // never as HTML.
 'use strict';
@@ -16,13 +17,10 @@
   // server drops duplicates by clientId, so nothing is lost or doubled.
   var outbox = [];
 
-  $('join-form').addEventListener('submit', function (ev) {
-    ev.preventDefault();
-    var err = $('join-error');
+  // Both ways in end the same: a request, a resume key, and the client's command.
+  function start(path, body, err) {
     err.hidden = true;
-    var body = { code: $('code').value };
-    if ($('name').value.trim()) body.name = $('name').value.trim();
-    fetch('/api/portal/join', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+    fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
       .then(function (res) { return res.json(); })
       .then(function (data) {
         if (data.error) { err.textContent = data.error.message; err.hidden = false; return; }
@@ -31,13 +29,51 @@
         enterSession();
       })
       .catch(function () { err.textContent = 'Could not reach the support server. Check your connection and try again.'; err.hidden = false; });
+  }
+
+  $('join-form').addEventListener('submit', function (ev) {
+    ev.preventDefault();
+    var body = { code: $('code').value };
+    if ($('name').value.trim()) body.name = $('name').value.trim();
+    start('/api/portal/join', body, $('join-error'));
   });
+
+  $('help-form').addEventListener('submit', function (ev) {
+    ev.preventDefault();
+    var err = $('help-error');
+    var body = { name: $('help-name').value.trim(), description: $('help-description').value.trim() };
+    if (!body.name || !body.description) {
+      err.textContent = 'Please give your name and a few words about the problem.';
+      err.hidden = false;
+      return;
+    }
+    if ($('help-issue').value) body.issueType = $('help-issue').value;
+    start('/api/portal/request', body, err);
+  });
+
+  // The administrator's issue types; without them the form still works (general queue).
+  fetch('/api/portal/issue-types')
+    .then(function (res) { return res.json(); })
+    .then(function (data) {
+      (data.issueTypes || []).forEach(function (t) {
+        var opt = document.createElement('option');
+        opt.value = t.name;
+        opt.textContent = t.name;
+        $('help-issue').appendChild(opt);
+      });
+    })
+    .catch(function () { /* the form works without the list */ });
 
   function enterSession() {
     $('join').hidden = true;
     $('session').hidden = false;
     $('tech-name').textContent = saved.technician.displayName;
     $('agent-command').textContent = saved.agentCommand;
+    // Asked for help without a code: the server made one for the support client; show it on its own too.
+    if (saved.code) {
+      $('session-code').textContent = String(saved.code).replace(/^(\d{3})(\d{3})(\d{4})$/, '$1 $2 $3');
+      $('session-code-line').hidden = false;
+    }
     connect();
   }
 
@@ -79,6 +115,9 @@
       ended = true;
       sessionStorage.removeItem(STORE_KEY);
       $('status').textContent = 'The session has ended' + (s.endedReason ? ' (' + s.endedReason + ')' : '') + '. Thank you.';
+    } else if (s.status === 'waiting' && !s.technician) {
+      // Asked for help without a code: no technician yet, the request waits in a queue.
+      $('status').textContent = 'Your request is waiting for ' + (saved.queueName || 'the support desk') + '. A technician will join you shortly.';
     } else if (s.status === 'waiting') {
       $('status').textContent = 'Waiting for ' + tech + ' to join…';
     } else {
@@ -86,7 +125,7 @@
     }
     var list = $('participants');
     list.textContent = '';
-    participant(list, tech + ' (technician)', s.status === 'active' && s.consoleOnline);
+    participant(list, s.technician ? tech + ' (technician)' : 'Technician', s.status === 'active' && s.consoleOnline);
     participant(list, 'Your computer (support client)', s.agentOnline);
     $('start-client').hidden = s.agentOnline || s.status === 'ended';
     CONSENTS.forEach(function (key) { $('consent-' + key).checked = !!s.consent[key]; });

@@ -6,6 +6,8 @@
  *   remove-script <name>            list-scripts
  *   add-team <team> [--routing least_busy|skills]   remove-team <team>   list-teams
  *   add-member <team> <username> [--skills a,b]     remove-member <team> <username>
+ *   add-issue-type <name> --team <team> [--skill s]  remove-issue-type <name>  list-issue-types
+ *   add-jump-group, jump-token, list-jump-clients, ... (see server/src/jump/admin.ts)
  * Every command takes [--data DIR]. Tools: view control files sysinfo shell shell_elevated scripts.
  */
 import { parseArgs } from 'node:util';
@@ -15,6 +17,8 @@ import { randomSecret } from './crypto.js';
 import { openDatabase, type Db } from './db/index.js';
 import { SCRIPT_SHELLS, ScriptService, type ScriptShell } from './scripts/service.js';
 import { TeamService, type RoutingMode } from './teams/service.js';
+import { DESK_OPTIONS, DESK_USAGE, deskCommands } from './queue/admin.js';
+import { JUMP_OPTIONS, JUMP_USAGE, jumpCommands } from './jump/admin.js';
 
 const USAGE = `usage: lifeline-admin <command> [--data DIR]
   add-technician <username> [--name "Display Name"] [--admin] [--password-stdin]
@@ -23,6 +27,8 @@ const USAGE = `usage: lifeline-admin <command> [--data DIR]
   remove-script <name> | list-scripts
   add-team <team> [--routing least_busy|skills] | remove-team <team> | list-teams
   add-member <team> <username> [--skills a,b] | remove-member <team> <username>
+${DESK_USAGE}
+${JUMP_USAGE}
 tools: ${Tool.options.join(' ')}
 `;
 
@@ -37,6 +43,8 @@ const { values, positionals } = parseArgs({
     routing: { type: 'string', default: 'least_busy' },
     skills: { type: 'string', default: '' },
     data: { type: 'string', default: process.env.LIFELINE_DATA ?? 'data' },
+    ...DESK_OPTIONS,
+    ...JUMP_OPTIONS,
   },
 });
 
@@ -111,6 +119,10 @@ const COMMANDS: Record<string, (db: Db, args: string[]) => Promise<string>> = {
     return list.length ? list.map((s) => `${s.name} (${s.shell}) ${s.description}`).join('\n') : 'No scripts yet.';
   },
 };
+
+Object.assign(COMMANDS, jumpCommands(values));
+
+Object.assign(COMMANDS, deskCommands(values));
 
 const [command, ...args] = positionals;
 const run = command ? COMMANDS[command] : undefined;

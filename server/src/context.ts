@@ -4,8 +4,11 @@ import type { AuthService } from './auth/service.js';
 import type { ChatService } from './chat/service.js';
 import type { CodeService } from './codes/service.js';
 import type { Db } from './db/index.js';
+import type { Desk } from './queue/desk.js';
 import type { QueueService } from './queue/service.js';
 import type { FailureLimiter } from './rate-limit.js';
+import type { JumpPresence } from './jump/presence.js';
+import type { JumpService } from './jump/service.js';
 import type { Hub } from './sessions/hub.js';
 import type { ScriptService } from './scripts/service.js';
 import type { TeamService } from './teams/service.js';
@@ -20,7 +23,12 @@ export interface ServerContext {
   audit: AuditService;
   scripts: ScriptService;
   teams: TeamService;
+  /** Presence, routing, issue types and portal requests without a code. */
+  desk: Desk;
   hub: Hub;
+  /** The jump registry (groups, tokens, installed clients) and which clients are connected now. */
+  jump: JumpService;
+  jumpLive: JumpPresence;
   codeFailures: FailureLimiter;
   iceServers: IceServer[];
   /** The URL users and agents reach this server at (shown in the portal's instructions). */

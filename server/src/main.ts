@@ -3,6 +3,7 @@
  *   --port 8443 --host 0.0.0.0 --data ./data --tls-cert cert.pem --tls-key key.pem
  *   --public-url https://support.example.com --ice '[{"urls":"stun:..."}]'
  *   --code-ttl-seconds 1200 --code-failures-per-minute 10
+ *   --portal-requests-per-minute 5 --busy-after-sessions 1
  */
 import { parseArgs } from 'node:util';
 import { IceServer } from '../../shared/protocol.js';
@@ -21,6 +22,8 @@ const { values } = parseArgs({
     ice: { type: 'string', default: process.env.LIFELINE_ICE_SERVERS ?? '[]' },
     'code-ttl-seconds': { type: 'string', default: '1200' },
     'code-failures-per-minute': { type: 'string', default: '10' },
+    'portal-requests-per-minute': { type: 'string', default: '5' },
+    'busy-after-sessions': { type: 'string', default: '1' },
   },
 });
 
@@ -34,6 +37,8 @@ try {
     iceServers,
     codeTtlMs: Number(values['code-ttl-seconds']) * 1000,
     codeFailuresPerMinute: Number(values['code-failures-per-minute']),
+    portalRequestsPerMinute: Number(values['portal-requests-per-minute']),
+    busyAfterSessions: Number(values['busy-after-sessions']),
     ...(tls ? { tls } : {}),
     ...(values['public-url'] ? { publicUrl: values['public-url'] } : {}),
     onAdminCreated: (username, password) => {

@@ -14,12 +14,16 @@ import type { ServerContext } from './context.js';
 import { openDatabase } from './db/index.js';
 import { createHttpHandler } from './http/app.js';
 import { log } from './log.js';
+import { Desk } from './queue/desk.js';
 import { QueueService } from './queue/service.js';
 import { FailureLimiter } from './rate-limit.js';
 import { randomSecret } from './crypto.js';
 import { Hub } from './sessions/hub.js';
 import { ScriptService } from './scripts/service.js';
 import { TeamService } from './teams/service.js';
+import { JumpPresence, type JumpPresenceOptions } from './jump/presence.js';
+import { JumpService } from './jump/service.js';
+import { sweepJumpClients } from './jump/sessions.js';
 import { acceptConnection } from './ws/router.js';
 
 export interface ServerOptions {
@@ -34,6 +38,12 @@ export interface ServerOptions {
   codeTtlMs?: number;
   /** Wrong session codes allowed per address per minute. */
   codeFailuresPerMinute?: number;
+  /** Portal requests without a code allowed per address per minute (default 5). */
+  portalRequestsPerMinute?: number;
+  /** Active sessions at which a technician counts as busy (default 1). */
+  busyAfterSessions?: number;
+  /** Jump clients: the (re)connection rate cap, and how often connected clients are checked for removal by an administrator. */
+  jump?: JumpPresenceOptions & { sweepMs?: number };
   /** Called once, on first run, with the generated admin password. */
   onAdminCreated?: (username: string, password: string) => void;
 }
@@ -49,7 +59,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const auth = new AuthService(db);
   const queue = new QueueService(db);
   const chat = new ChatService(db);
-  const ctx: ServerContext = {
+  const services: Omit<ServerContext, 'desk'> = {
     db,
     auth,
     queue,
@@ -59,17 +69,30 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     scripts: new ScriptService(db),
     teams: new TeamService(db),
     hub: new Hub(queue, chat, auth),
+    jump: new JumpService(db),
+    jumpLive: new JumpPresence(opts.jump),
     codeFailures: new FailureLimiter(opts.codeFailuresPerMinute ?? 10, 60_000),
     iceServers: opts.iceServers ?? [],
     publicUrl: opts.publicUrl ?? null,
     updatesDir: path.join(opts.dataDir, 'updates'),
   };
+  const desk = new Desk({
+    ...services,
+    portalRequests: new FailureLimiter(opts.portalRequestsPerMinute ?? 5, 60_000),
+    ...(opts.busyAfterSessions !== undefined ? { busyAfterSessions: opts.busyAfterSessions } : {}),
+  });
+  const ctx: ServerContext = { ...services, desk };
+  ctx.jumpLive.startSweep(() => sweepJumpClients(ctx), opts.jump?.sweepMs ?? 5000);
 
   if ((await auth.countTechnicians()) === 0) {
     const password = randomSecret(12);
     await auth.createTechnician({ username: 'admin', displayName: 'Administrator', password, role: 'admin' });
     opts.onAdminCreated?.('admin', password);
   }
+
+  // Queues are in the database; routing assignments made for consoles of the
+  // last run are rebuilt for this one (nobody is online yet: they wait).
+  await desk.changed();
 
   const handler = createHttpHandler(ctx);
   const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => void handler(req, res);
@@ -98,6 +121,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     url,
     ctx,
     async close() {
+      ctx.jumpLive.stopSweep();
       for (const c of wss.clients) c.terminate();
       await new Promise<void>((r) => wss.close(() => r()));
       await new Promise<void>((r) => server.close(() => r()));

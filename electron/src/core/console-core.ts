@@ -14,6 +14,8 @@ import {
   type ChatMessage, type IceServer, type QueueItem, type SessionState, type Technician,
 } from '../../../shared/protocol.js';
 import { ServerConnection, type SocketLike } from '../../../shared/server-connection.js';
+import { createJumpCore } from './jump-core.js';
+import type { TeamRef, TechnicianPresence } from '../../../shared/desk.js';
 import { z } from 'zod';
 
 /** Where the console keeps its sign-in between runs. The web host keeps none. */
@@ -53,11 +55,15 @@ export function createConsoleCore(opts: ConsoleCoreOptions): ConsoleCore {
   let iceServers: IceServer[] = [];
   let conn: ServerConnection<ServerToConsole> | null = null;
   let queue: QueueItem[] = [];
+  // The technician's teams (their queues show even when empty) and everyone's presence.
+  let teams: TeamRef[] = [];
+  let presence: TechnicianPresence[] = [];
   const sessions = new Map<string, SessionState>();
   const chats = new Map<string, ChatMessage[]>();
   // Chat typed while the server is unreachable waits here; the server stores
   // each clientId once, so re-sending after a reconnect never duplicates.
   let outbox: Outgoing[] = [];
+  const jump = createJumpCore({ emit: opts.emit, connection: () => requireConn(), log });
 
   /** A REST call: POST with a JSON body, or GET when `body` is null. */
   async function rest<S extends z.ZodType>(path: string, body: unknown, schema: S): Promise<z.infer<S>> {
@@ -88,10 +94,16 @@ export function createConsoleCore(opts: ConsoleCoreOptions): ConsoleCore {
         technician = msg.technician;
         restoring?.done();
         flushOutbox();
+        jump.reconnected();
         return;
       case 'queue:snapshot':
         queue = msg.items;
-        opts.emit('queue:changed', { items: queue });
+        teams = msg.teams ?? teams;
+        opts.emit('queue:changed', { items: queue, teams });
+        return;
+      case 'presence:snapshot':
+        presence = msg.technicians;
+        opts.emit('presence:changed', { technicians: presence });
         return;
       case 'session:state':
         sessions.set(msg.state.requestId, msg.state);
@@ -110,6 +122,11 @@ export function createConsoleCore(opts: ConsoleCoreOptions): ConsoleCore {
         opts.emit('chat:received', { message: msg.message });
         return;
       }
+      case 'jump:snapshot':
+      case 'jump:client':
+      case 'jump:removed':
+        jump.onServer(msg);
+        return;
       case 'signal':
         opts.emit('signal:received', { requestId: msg.requestId, data: msg.data });
         return;
@@ -162,9 +179,12 @@ export function createConsoleCore(opts: ConsoleCoreOptions): ConsoleCore {
     restoring?.done();
     technician = null;
     queue = [];
+    teams = [];
+    presence = [];
     sessions.clear();
     chats.clear();
     outbox = [];
+    jump.reset();
     opts.emit('connection:changed', { state: 'signed-out' });
   }
 
@@ -174,6 +194,7 @@ export function createConsoleCore(opts: ConsoleCoreOptions): ConsoleCore {
   }
 
   const handlers: ConsoleHandlers = {
+    ...jump.handlers,
     async 'auth:login'({ username, password }) {
       const r = await rest('/api/login', { username, password }, LoginResponse);
       signOut();
@@ -193,9 +214,11 @@ export function createConsoleCore(opts: ConsoleCoreOptions): ConsoleCore {
       // A renderer that reloads gets the current picture again.
       if (technician) {
         opts.emit('connection:changed', { state: conn?.online ? 'online' : 'connecting' });
-        opts.emit('queue:changed', { items: queue });
+        opts.emit('queue:changed', { items: queue, teams });
+        opts.emit('presence:changed', { technicians: presence });
         for (const state of sessions.values()) opts.emit('session:changed', { state });
         for (const [requestId, messages] of chats) opts.emit('chat:history-loaded', { requestId, messages });
+        jump.replay();
       }
       return { technician };
     },
@@ -205,6 +228,10 @@ export function createConsoleCore(opts: ConsoleCoreOptions): ConsoleCore {
     },
     async 'queue:accept'({ requestId }) {
       await requireConn().request({ type: 'queue:accept', requestId });
+      return {};
+    },
+    async 'presence:set'({ status }) {
+      await requireConn().request({ type: 'presence:set', status });
       return {};
     },
     async 'session:end'({ requestId }) {

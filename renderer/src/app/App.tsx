@@ -1,18 +1,22 @@
 import { LoginView } from '../features/auth/LoginView.js';
 import { QueueView } from '../features/queue/QueueView.js';
+import { AlertsBell, ArrivalBanner, PresenceControl } from '../features/queue/DeskControls.js';
 import { SessionView } from '../features/session/SessionView.js';
+import { HomeNav, JumpView } from '../features/jump/JumpView.js';
 import { useActions, useApi, useAppState } from './context.js';
 import { useAction } from './use-action.js';
 
 export function App() {
   const phase = useAppState((s) => s.phase);
   const session = useAppState((s) => s.session);
+  const home = useAppState((s) => s.home);
 
   return (
     <div className="app">
       <TopBar />
       <LinkBanner />
       <NoticeBanner />
+      {phase === 'signed-in' && <ArrivalBanner />}
       {phase === 'restoring' ? (
         <main className="centered muted">Connecting to the console…</main>
       ) : phase === 'signed-out' ? (
@@ -20,7 +24,10 @@ export function App() {
       ) : session ? (
         <SessionView key={session.requestId} session={session} />
       ) : (
-        <QueueView />
+        <>
+          <HomeNav />
+          {home === 'jump' ? <JumpView /> : <QueueView />}
+        </>
       )}
     </div>
   );
@@ -54,6 +61,8 @@ function TopBar() {
             </span>
           )}
           <span className="spacer" />
+          <PresenceControl />
+          <AlertsBell />
           <span className="who">{technician.displayName}</span>
           <button className="button small" onClick={() => void logout.run()} disabled={logout.pending}>
             Sign out

@@ -7,24 +7,29 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { createAuthSlice, type AuthData, type AuthSlice } from './auth.js';
 import { createChatSlice, initialChat, type ChatData, type ChatSlice } from './chat.js';
+import { createDeskSlice, initialDesk, type DeskData, type DeskSlice } from './desk.js';
 import { createNoticeSlice, initialNotice, type NoticeData, type NoticeSlice } from './notice.js';
 import { createQueueSlice, initialQueue, type QueueData, type QueueSlice } from './queue.js';
 import { createScriptsSlice, initialScripts, type ScriptsData, type ScriptsSlice } from './scripts.js';
 import { createSessionSlice, initialSession, type SessionData, type SessionSlice } from './session.js';
+import { createJumpSlice, initialJump, type JumpData, type JumpSlice } from './jump.js';
 
-export type AppData = AuthData & QueueData & SessionData & ChatData & ScriptsData & NoticeData;
+export type AppData = AuthData & QueueData & SessionData & ChatData & ScriptsData & NoticeData & DeskData & JumpData;
 
 export interface RootActions {
   /** Forget everything that belonged to the technician who signed out. */
   signedOut(): void;
 }
 
-export type AppState = AuthSlice & QueueSlice & SessionSlice & ChatSlice & ScriptsSlice & NoticeSlice & RootActions;
+export type AppState = AuthSlice & QueueSlice & SessionSlice & ChatSlice & ScriptsSlice & NoticeSlice & DeskSlice & JumpSlice & RootActions;
 export type AppStore = StoreApi<AppState>;
 
 export function signedOut(data: AppData): AppData {
   return {
     ...data, ...initialQueue, ...initialSession, ...initialChat, ...initialScripts, ...initialNotice,
+    // The bell is the person's choice at this console, not the account's.
+    ...initialDesk, alertsOn: data.alertsOn,
+    ...initialJump,
     phase: 'signed-out', technician: null,
   };
 }
@@ -37,6 +42,8 @@ export function createAppStore(): AppStore {
     ...createChatSlice(set, get, store),
     ...createScriptsSlice(set, get, store),
     ...createNoticeSlice(set, get, store),
+    ...createDeskSlice(set, get, store),
+    ...createJumpSlice(set, get, store),
     signedOut: () => set((s) => signedOut(s)),
   }));
 }

@@ -63,7 +63,7 @@ describe('wireStore', () => {
     expect(store.getState().queue).toHaveLength(0);
   });
 
-  it('a lifeline:// link highlights a queued request, and explains links it cannot follow', () => {
+  it('a lifeline:// link highlights a queued request, explains session links it cannot follow, and a jump link opens the jump list', () => {
     const { api, store } = setup();
     api.emit('queue:changed', { items: [queueItem()] });
     const id = store.getState().queue[0]!.requestId;
@@ -72,6 +72,6 @@ describe('wireStore', () => {
     api.emit('deep-link:opened', { target: 'session', id: 'gone' });
     expect(store.getState().notice?.message).toMatch(/not in your queue/);
     api.emit('deep-link:opened', { target: 'jump', id: '7' });
-    expect(store.getState().notice?.message).toMatch(/Jump clients/);
+    expect(store.getState().home).toBe('jump');
   });
 });

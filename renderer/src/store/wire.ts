@@ -30,7 +30,12 @@ export function wireStore(api: ConsoleApi, store: AppStore, options: WireOptions
 
   const disposers: Disposer[] = [
     api.on('connection:changed', ({ state }) => s().connectionChanged(state)),
-    api.on('queue:changed', ({ items }) => s().queueChanged(items)),
+    api.on('queue:changed', ({ items, teams }) => {
+      s().queueChanged(items);
+      if (teams) s().teamsChanged(teams);
+      s().queueSeen(items);
+    }),
+    api.on('presence:changed', ({ technicians }) => s().presenceChanged(technicians)),
     api.on('session:changed', ({ state }) => s().sessionChanged(state)),
     api.on('chat:history-loaded', ({ requestId, messages }) => s().historyLoaded(requestId, messages)),
     api.on('chat:received', ({ message }) => s().messageReceived(message)),
@@ -38,11 +43,13 @@ export function wireStore(api: ConsoleApi, store: AppStore, options: WireOptions
     api.on('script:started', (e) => s().scriptStarted(e)),
     api.on('script:output-received', (e) => s().scriptOutputReceived(e)),
     api.on('script:exited', (e) => s().scriptExited(e)),
+    api.on('jump:changed', (list) => s().jumpChanged(list)),
     api.on('deep-link:opened', (link) => {
       const known = link.target === 'session' && (s().queue.some((i) => i.requestId === link.id) || s().session?.requestId === link.id);
       if (known) s().requestHighlighted(link.id);
       else if (link.target === 'session') s().noticeRaised('ERR_NOT_FOUND', 'The linked request is not in your queue any more.');
-      else s().noticeRaised('ERR_NOT_FOUND', 'Jump clients are not available on this server yet.');
+      // lifeline://jump/ID opens the jump list; the server decides what the technician may see in it.
+      else s().homeChanged('jump');
     }),
     options.onLinkChanged((state) => {
       s().linkChanged(state);

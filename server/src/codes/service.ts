@@ -4,9 +4,11 @@
  * resume key for reconnecting. Presenting the code again for a role that
  * already joined, or after the session ended, is ERR_CODE_USED.
  */
+import type { Transaction } from 'kysely';
 import { LifelineError } from '../../../shared/errors.js';
 import { generateSessionCode, normalizeSessionCode } from '../../../shared/session-code.js';
 import type { Db } from '../db/index.js';
+import type { Database } from '../db/schema.js';
 import { randomSecret, sha256 } from '../crypto.js';
 import type { QueueService } from '../queue/service.js';
 
@@ -25,8 +27,23 @@ export class CodeService {
     return { code, expiresAt };
   }
 
+  /**
+   * A code for a request that already exists (a portal request made without
+   * a code): the agent joins with it as with any code. The portal made the
+   * request, so the user has started and the code does not expire while the
+   * request is open.
+   */
+  async createForRequest(trx: Transaction<Database>, requestId: string): Promise<{ code: string }> {
+    const code = generateSessionCode();
+    const now = Date.now();
+    const codeHash = sha256(code);
+    await trx.insertInto('session_codes').values({ code_hash: codeHash, technician_id: null, created_at: now, expires_at: now + this.ttlMs, request_id: requestId }).execute();
+    await trx.updateTable('requests').set({ code_hash: codeHash }).where('id', '=', requestId).execute();
+    return { code };
+  }
+
   /** Joins `role` to the request behind `input`, creating the request on first use. */
-  async claim(input: string, role: JoinRole, customerName?: string): Promise<{ requestId: string; resumeKey: string; technicianId: number }> {
+  async claim(input: string, role: JoinRole, customerName?: string): Promise<{ requestId: string; resumeKey: string; technicianId: number | null }> {
     const code = normalizeSessionCode(input);
     if (!code) throw new LifelineError('ERR_CODE_INVALID');
     const codeHash = sha256(code);
@@ -39,6 +56,8 @@ export class CodeService {
       let requestId = row.request_id;
       if (!requestId) {
         if (row.expires_at < Date.now()) throw new LifelineError('ERR_CODE_EXPIRED');
+        // Only a technician's code starts a request; a server-made one always has its request.
+        if (row.technician_id == null) throw new LifelineError('ERR_CODE_INVALID');
         requestId = await this.queue.createRequest(trx, { technicianId: row.technician_id, codeHash, customerName: customerName ?? 'Customer' });
         await trx.updateTable('session_codes').set({ request_id: requestId }).where('code_hash', '=', codeHash).execute();
       }

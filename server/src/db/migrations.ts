@@ -4,6 +4,7 @@
  * migrations; never edit one that has shipped.
  */
 import type { CreateTableBuilder, Kysely, Migration, MigrationProvider } from 'kysely';
+import { sql } from 'kysely';
 
 /** An auto-incrementing integer key in either dialect. */
 function withAutoId<T extends string>(t: CreateTableBuilder<T>, isPostgres: boolean) {
@@ -118,6 +119,146 @@ export function migrations(isPostgres: boolean): Record<string, Migration> {
           .addPrimaryKeyConstraint('team_members_pk', ['team_id', 'technician_id'])
           .execute();
         await db.schema.createIndex('team_members_by_technician').on('team_members').columns(['technician_id']).execute();
+      },
+    },
+    '0004-queues': {
+      async up(db: Kysely<unknown>) {
+        const id = <T extends string>(t: CreateTableBuilder<T>) => withAutoId(t, isPostgres);
+        // Team and general requests belong to no technician until one accepts
+        // them, and their agent's session code is made by the server for the
+        // request: requests.technician_id and session_codes.technician_id
+        // become nullable. SQLite cannot drop a NOT NULL, so it rebuilds both
+        // tables the way its ALTER TABLE documentation prescribes (foreign keys
+        // off, new table, copy, drop, rename, check), in one transaction.
+        if (isPostgres) {
+          await db.schema.alterTable('requests').alterColumn('technician_id', (c) => c.dropNotNull()).execute();
+          await db.schema.alterTable('session_codes').alterColumn('technician_id', (c) => c.dropNotNull()).execute();
+        } else {
+          await sql`PRAGMA foreign_keys = OFF`.execute(db);
+          await sql`BEGIN`.execute(db);
+          try {
+            await db.schema.createTable('requests_0004')
+              .addColumn('id', 'text', (c) => c.primaryKey())
+              .addColumn('technician_id', 'integer', (c) => c.references('technicians.id'))
+              .addColumn('code_hash', 'text')
+              .addColumn('customer_name', 'text', (c) => c.notNull())
+              .addColumn('status', 'text', (c) => c.notNull())
+              .addColumn('created_at', 'bigint', (c) => c.notNull())
+              .addColumn('accepted_by', 'integer')
+              .addColumn('accepted_at', 'bigint')
+              .addColumn('ended_at', 'bigint')
+              .addColumn('ended_reason', 'text')
+              .addColumn('portal_key_hash', 'text')
+              .addColumn('agent_key_hash', 'text')
+              .addColumn('agent_info', 'text')
+              .addColumn('consent_view', 'integer', (c) => c.notNull().defaultTo(0))
+              .addColumn('consent_control', 'integer', (c) => c.notNull().defaultTo(0))
+              .addColumn('consent_tools', 'text')
+              .execute();
+            await sql`INSERT INTO requests_0004 (id, technician_id, code_hash, customer_name, status, created_at, accepted_by, accepted_at,
+              ended_at, ended_reason, portal_key_hash, agent_key_hash, agent_info, consent_view, consent_control, consent_tools)
+              SELECT id, technician_id, code_hash, customer_name, status, created_at, accepted_by, accepted_at,
+              ended_at, ended_reason, portal_key_hash, agent_key_hash, agent_info, consent_view, consent_control, consent_tools FROM requests`.execute(db);
+            await db.schema.dropTable('requests').execute();
+            await db.schema.alterTable('requests_0004').renameTo('requests').execute();
+            await db.schema.createIndex('requests_by_technician').on('requests').columns(['technician_id', 'status']).execute();
+            await db.schema.createTable('session_codes_0004')
+              .addColumn('code_hash', 'text', (c) => c.primaryKey())
+              .addColumn('technician_id', 'integer', (c) => c.references('technicians.id').onDelete('cascade'))
+              .addColumn('created_at', 'bigint', (c) => c.notNull())
+              .addColumn('expires_at', 'bigint', (c) => c.notNull())
+              .addColumn('request_id', 'text')
+              .execute();
+            await sql`INSERT INTO session_codes_0004 (code_hash, technician_id, created_at, expires_at, request_id)
+              SELECT code_hash, technician_id, created_at, expires_at, request_id FROM session_codes`.execute(db);
+            await db.schema.dropTable('session_codes').execute();
+            await db.schema.alterTable('session_codes_0004').renameTo('session_codes').execute();
+            const broken = await sql`PRAGMA foreign_key_check`.execute(db);
+            if (broken.rows.length) throw new Error('0004-queues: the rebuilt tables break a foreign key');
+            await sql`COMMIT`.execute(db);
+          } catch (e) {
+            await sql`ROLLBACK`.execute(db).catch(() => undefined);
+            throw e;
+          } finally {
+            await sql`PRAGMA foreign_keys = ON`.execute(db);
+          }
+        }
+        // 'personal' (technician_id's queue), 'team' (team_id's) or 'general'.
+        await db.schema.alterTable('requests').addColumn('queue', 'text', (c) => c.notNull().defaultTo('personal')).execute();
+        // A removed team's requests fall back to the general queue.
+        await db.schema.alterTable('requests').addColumn('team_id', 'integer', (c) => c.references('teams.id').onDelete('set null')).execute();
+        await db.schema.alterTable('requests').addColumn('description', 'text').execute();
+        await db.schema.alterTable('requests').addColumn('issue_type', 'text').execute();
+        // Copied from the issue type when the request is made, so editing the type later does not move it.
+        await db.schema.alterTable('requests').addColumn('required_skill', 'text').execute();
+        // The technician routing assigned the request to, and when.
+        await db.schema.alterTable('requests').addColumn('routed_to', 'integer').execute();
+        await db.schema.alterTable('requests').addColumn('routed_at', 'bigint').execute();
+        await db.schema.createIndex('requests_by_queue').on('requests').columns(['queue', 'status']).execute();
+        await id(db.schema.createTable('issue_types'))
+          .addColumn('name', 'text', (c) => c.notNull().unique())
+          .addColumn('team_id', 'integer', (c) => c.references('teams.id').onDelete('set null'))
+          .addColumn('skill', 'text')
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .execute();
+      },
+    },
+    '0005-jump': {
+      async up(db: Kysely<unknown>) {
+        const id = <T extends string>(t: CreateTableBuilder<T>) => withAutoId(t, isPostgres);
+        await id(db.schema.createTable('jump_groups'))
+          .addColumn('name', 'text', (c) => c.notNull().unique())
+          // Who may access the group's clients: JSON arrays of technician usernames and team names.
+          .addColumn('technicians', 'text', (c) => c.notNull())
+          .addColumn('teams', 'text', (c) => c.notNull())
+          // Whether the logged-in user is asked first, for how long, and what applies without an answer.
+          .addColumn('prompt', 'integer', (c) => c.notNull())
+          .addColumn('prompt_timeout_s', 'integer', (c) => c.notNull())
+          .addColumn('prompt_default', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await id(db.schema.createTable('jump_tokens'))
+          .addColumn('token_hash', 'text', (c) => c.notNull().unique())
+          .addColumn('group_id', 'integer', (c) => c.notNull().references('jump_groups.id'))
+          .addColumn('created_by', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('expires_at', 'bigint', (c) => c.notNull())
+          .addColumn('revoked_at', 'bigint')
+          // A token installs one machine: spent by the first enrolment.
+          .addColumn('used_at', 'bigint')
+          .addColumn('client_id', 'integer')
+          .execute();
+        await id(db.schema.createTable('jump_clients'))
+          .addColumn('group_id', 'integer', (c) => c.notNull().references('jump_groups.id'))
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('hostname', 'text', (c) => c.notNull())
+          .addColumn('os_user', 'text', (c) => c.notNull())
+          .addColumn('os', 'text', (c) => c.notNull())
+          // 'active' or 'passive'
+          .addColumn('mode', 'text', (c) => c.notNull())
+          .addColumn('elevated', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('credential_hash', 'text', (c) => c.notNull().unique())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('last_seen_at', 'bigint')
+          .addColumn('removed', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('removed_at', 'bigint')
+          .execute();
+        await db.schema.createIndex('jump_clients_by_group').on('jump_clients').columns(['group_id', 'removed']).execute();
+        // A request started on a jump client, and what the user answered when asked.
+        await db.schema.createTable('jump_sessions')
+          .addColumn('request_id', 'text', (c) => c.primaryKey().references('requests.id'))
+          .addColumn('client_id', 'integer', (c) => c.notNull().references('jump_clients.id'))
+          .addColumn('technician_id', 'integer', (c) => c.notNull())
+          .addColumn('prompt', 'integer', (c) => c.notNull())
+          // 'allow' | 'deny' (null while nobody has answered, or without a prompt)
+          .addColumn('answer', 'text')
+          .addColumn('answer_timed_out', 'integer')
+          .addColumn('answered_at', 'bigint')
+          // When a passive client picked it up at check-in.
+          .addColumn('delivered_at', 'bigint')
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('jump_sessions_by_client').on('jump_sessions').columns(['client_id', 'delivered_at']).execute();
       },
     },
   };

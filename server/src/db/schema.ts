@@ -21,7 +21,8 @@ export interface AuthTokensTable {
 
 export interface SessionCodesTable {
   code_hash: string;
-  technician_id: number;
+  /** Null for a code the server made for a portal request (0004-queues). */
+  technician_id: number | null;
   created_at: number;
   expires_at: number;
   request_id: string | null;
@@ -29,8 +30,8 @@ export interface SessionCodesTable {
 
 export interface RequestsTable {
   id: string;
-  /** The technician whose queue the request is in. */
-  technician_id: number;
+  /** The technician whose personal queue the request is in; null for team and general requests. */
+  technician_id: number | null;
   code_hash: string | null;
   customer_name: string;
   status: 'waiting' | 'active' | 'ended';
@@ -47,6 +48,16 @@ export interface RequestsTable {
   consent_control: number;
   /** JSON: the user's consent to in-session tools beyond view and control. */
   consent_tools: string | null;
+  /** Which queue it waits in (0004-queues); a team request without a team counts as general. */
+  queue: Generated<'personal' | 'team' | 'general'>;
+  team_id: number | null;
+  description: string | null;
+  issue_type: string | null;
+  /** The skill the issue type asked for when the request was made. */
+  required_skill: string | null;
+  /** The technician routing assigned it to (team and general requests). */
+  routed_to: number | null;
+  routed_at: number | null;
 }
 
 export interface ChatMessagesTable {
@@ -105,6 +116,71 @@ export interface TeamMembersTable {
   skills: string;
 }
 
+export interface IssueTypesTable {
+  id: Generated<number>;
+  name: string;
+  /** The team whose queue gets requests of this type; null = the general queue. */
+  team_id: number | null;
+  /** For teams routed by skills: the skill a member needs. */
+  skill: string | null;
+  created_at: number;
+}
+
+/** A jump group: its clients and who may reach them, and whether the user is asked (0005-jump). */
+export interface JumpGroupsTable {
+  id: Generated<number>;
+  name: string;
+  /** JSON array of technician usernames. */
+  technicians: string;
+  /** JSON array of team names. */
+  teams: string;
+  prompt: number;
+  prompt_timeout_s: number;
+  prompt_default: 'allow' | 'deny';
+  created_at: number;
+}
+
+/** An install token, stored only as its hash; spent by one enrolment. */
+export interface JumpTokensTable {
+  id: Generated<number>;
+  token_hash: string;
+  group_id: number;
+  created_by: string;
+  created_at: number;
+  expires_at: number;
+  revoked_at: number | null;
+  used_at: number | null;
+  client_id: number | null;
+}
+
+export interface JumpClientsTable {
+  id: Generated<number>;
+  group_id: number;
+  name: string;
+  hostname: string;
+  os_user: string;
+  os: string;
+  mode: 'active' | 'passive';
+  elevated: number;
+  credential_hash: string;
+  created_at: number;
+  last_seen_at: number | null;
+  removed: number;
+  removed_at: number | null;
+}
+
+export interface JumpSessionsTable {
+  request_id: string;
+  client_id: number;
+  technician_id: number;
+  prompt: number;
+  answer: 'allow' | 'deny' | null;
+  answer_timed_out: number | null;
+  answered_at: number | null;
+  delivered_at: number | null;
+  created_at: number;
+}
+
 export interface Database {
   technicians: TechniciansTable;
   auth_tokens: AuthTokensTable;
@@ -116,6 +192,11 @@ export interface Database {
   script_runs: ScriptRunsTable;
   teams: TeamsTable;
   team_members: TeamMembersTable;
+  jump_groups: JumpGroupsTable;
+  jump_tokens: JumpTokensTable;
+  jump_clients: JumpClientsTable;
+  jump_sessions: JumpSessionsTable;
+  issue_types: IssueTypesTable;
 }
 
 export type Db = Kysely<Database>;

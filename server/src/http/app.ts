@@ -7,12 +7,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
+import { PortalHelpRequest, type IssueTypesResponse, type PortalHelpResponse } from '../../../shared/desk.js';
 import { LifelineError, toWireError } from '../../../shared/errors.js';
 import { LoginRequest, PortalJoinRequest, type CodeResponse, type LoginResponse, type PortalJoinResponse } from '../../../shared/protocol.js';
 import type { ServerContext } from '../context.js';
 import { log } from '../log.js';
 import { claimWithLimit } from '../ws/handlers.js';
 import { clientAddress } from '../ws/router.js';
+import { handleJumpApi } from './jump-api.js';
 
 const PORTAL_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../portal');
 const MAX_BODY_BYTES = 16 * 1024;
@@ -59,10 +61,20 @@ export function createHttpHandler(ctx: ServerContext) {
         const scripts = (await ctx.scripts.list()).map(({ id, name, description, shell }) => ({ id, name, description, shell }));
         return json(res, 200, { scripts });
       }
+      if (req.method === 'GET' && url.pathname === '/api/portal/issue-types') {
+        // Public: the portal's "Ask for help" form lists them. Names only.
+        const issueTypes = (await ctx.desk.issueTypes.list()).map((t) => ({ name: t.name }));
+        return json(res, 200, { issueTypes } satisfies IssueTypesResponse);
+      }
+      if (req.method === 'POST' && url.pathname === '/api/portal/request') {
+        const body = await readBody(req, PortalHelpRequest);
+        const server = ctx.publicUrl ?? `http://${req.headers.host ?? 'localhost'}`;
+        return json(res, 200, (await ctx.desk.createPortalRequest(body, clientAddress(req), server)) satisfies PortalHelpResponse);
+      }
       if (req.method === 'POST' && url.pathname === '/api/portal/join') {
         const body = await readBody(req, PortalJoinRequest);
         const claim = await claimWithLimit(ctx, clientAddress(req), body.code, 'portal', body.name);
-        const tech = await ctx.auth.getTechnician(claim.technicianId);
+        const tech = claim.technicianId != null ? await ctx.auth.getTechnician(claim.technicianId) : null;
         const server = ctx.publicUrl ?? `http://${req.headers.host ?? 'localhost'}`;
         await ctx.hub.broadcast(claim.requestId);
         return json(res, 200, {
@@ -72,6 +84,7 @@ export function createHttpHandler(ctx: ServerContext) {
           agentCommand: `npx lifeline-agent --server ${server} --code ${body.code.replace(/\D/g, '')}`,
         } satisfies PortalJoinResponse);
       }
+      if (url.pathname.startsWith('/api/jump/')) return await handleJumpApi(ctx, req, res, url.pathname);
       throw new LifelineError('ERR_NOT_FOUND', 'No such page.');
     } catch (e) {
       const wire = toWireError(e);
@@ -92,7 +105,7 @@ function bearer(req: IncomingMessage): string {
   return h.slice(7);
 }
 
-function json(res: ServerResponse, status: number, body: unknown): void {
+export function json(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { ...SECURITY_HEADERS, 'content-type': 'application/json' });
   res.end(JSON.stringify(body));
 }
@@ -121,7 +134,7 @@ function serveUpdate(dir: string, name: string, res: ServerResponse): void {
   fs.createReadStream(file).pipe(res);
 }
 
-async function readBody<S extends z.ZodType>(req: IncomingMessage, schema: S): Promise<z.infer<S>> {
+export async function readBody<S extends z.ZodType>(req: IncomingMessage, schema: S): Promise<z.infer<S>> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {

@@ -6,6 +6,7 @@ import type { QueueItem, ServerToAgent, ServerToConsole, ServerToPortal, Session
 import type { ChatService } from '../chat/service.js';
 import type { AuthService } from '../auth/service.js';
 import { consentOf, parseAgentInfo, type QueueService, type RequestRow } from '../queue/service.js';
+import { deskFieldsOf, NO_NAMES, type QueueNames } from '../queue/visibility.js';
 
 export interface Peer<Out> {
   send(msg: Out): void;
@@ -76,9 +77,24 @@ export class Hub {
     return [...(this.consoles.get(technicianId) ?? [])];
   }
 
+  /** Whether the technician has a console connected (presence: offline otherwise). */
+  isOnline(technicianId: number): boolean {
+    return (this.consoles.get(technicianId)?.size ?? 0) > 0;
+  }
+
+  onlineTechnicianIds(): number[] {
+    return [...this.consoles.keys()].filter((id) => this.isOnline(id));
+  }
+
+  /** Sends to every connected console (presence is everyone's business). */
+  sendToConsoles(msg: ServerToConsole): void {
+    for (const set of this.consoles.values()) for (const c of set) c.send(msg);
+  }
+
   async stateOf(row: RequestRow): Promise<SessionState> {
+    // Team and general requests have no technician until one accepts.
     const techId = row.accepted_by ?? row.technician_id;
-    const tech = await this.auth.getTechnician(techId);
+    const tech = techId != null ? await this.auth.getTechnician(techId) : null;
     return {
       requestId: row.id,
       status: row.status,
@@ -88,13 +104,13 @@ export class Hub {
       portalOnline: this.portals.has(row.id),
       consoleOnline: row.accepted_by != null && (this.consoles.get(row.accepted_by)?.size ?? 0) > 0,
       consent: consentOf(row),
-      grants: await this.auth.permissionsOf(techId),
+      grants: techId != null ? await this.auth.permissionsOf(techId) : [],
       agent: parseAgentInfo(row),
       endedReason: row.ended_reason,
     };
   }
 
-  queueItem(row: RequestRow): QueueItem {
+  queueItem(row: RequestRow, names: QueueNames = NO_NAMES): QueueItem {
     return {
       requestId: row.id,
       customerName: row.customer_name,
@@ -103,14 +119,29 @@ export class Hub {
       agentOnline: this.agents.has(row.id),
       portalOnline: this.portals.has(row.id),
       agent: parseAgentInfo(row),
+      ...deskFieldsOf(row, names),
     };
+  }
+
+  /** What a technician's queue view shows: his queues' entries and his teams. */
+  async queueSnapshot(technicianId: number): Promise<Extract<ServerToConsole, { type: 'queue:snapshot' }>> {
+    const rows = await this.queue.listFor(technicianId);
+    const names = await this.queue.namesFor(rows);
+    return { type: 'queue:snapshot', items: rows.map((r) => this.queueItem(r, names)), teams: await this.queue.teamsOf(technicianId) };
   }
 
   async sendQueue(technicianId: number): Promise<void> {
     const peers = this.consolesOf(technicianId);
     if (!peers.length) return;
-    const items = (await this.queue.listFor(technicianId)).map((r) => this.queueItem(r));
-    for (const c of peers) c.send({ type: 'queue:snapshot', items });
+    const snapshot = await this.queueSnapshot(technicianId);
+    for (const c of peers) c.send(snapshot);
+  }
+
+  /** Refreshes the queue view of every connected technician who may see the request. */
+  async sendQueues(row: RequestRow): Promise<void> {
+    const audience = await this.queue.audienceOf(row);
+    const online = this.onlineTechnicianIds();
+    for (const techId of audience === 'everyone' ? online : audience.filter((id) => online.includes(id))) await this.sendQueue(techId);
   }
 
   /** Tells everyone involved in a request its current state. */
@@ -122,8 +153,8 @@ export class Hub {
     this.agents.get(requestId)?.send({ type: 'session:state', state });
     for (const techId of technicianIdsOf(row)) {
       for (const c of this.consolesOf(techId)) c.send({ type: 'session:state', state });
-      await this.sendQueue(techId);
     }
+    await this.sendQueues(row);
   }
 
   /** Stores a chat message and delivers it to the user and the technicians. */
@@ -135,6 +166,7 @@ export class Hub {
   }
 }
 
+/** The technicians taking part in a request: its personal queue's owner and whoever accepted it. */
 function technicianIdsOf(row: RequestRow): number[] {
-  return [...new Set([row.technician_id, ...(row.accepted_by != null ? [row.accepted_by] : [])])];
+  return [...new Set([row.technician_id, row.accepted_by].filter((id): id is number => id != null))];
 }

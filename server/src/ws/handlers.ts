@@ -10,6 +10,7 @@ import type {
 import type { ServerContext } from '../context.js';
 import { canAct, consentOf, parseAgentInfo } from '../queue/service.js';
 import type { Peer } from '../sessions/hub.js';
+import { handleJumpConsole } from './jump-handlers.js';
 
 export interface Handler {
   message(msg: never): Promise<void>;
@@ -24,13 +25,18 @@ export async function handleConsole(ctx: ServerContext, peer: Peer<ServerToConso
   ctx.hub.addConsole(self);
   peer.send({ type: 'welcome', technician, iceServers: ctx.iceServers });
   const rows = await ctx.queue.listFor(technician.id);
-  peer.send({ type: 'queue:snapshot', items: rows.map((r) => ctx.hub.queueItem(r)) });
+  peer.send(await ctx.hub.queueSnapshot(technician.id));
   for (const row of rows) {
+    // Team and general requests that wait are only listed; their chat is his once he accepts.
+    if (!canAct(row, technician.id)) continue;
     peer.send({ type: 'session:state', state: await ctx.hub.stateOf(row) });
     peer.send({ type: 'chat:history', requestId: row.id, messages: await ctx.chat.history(row.id) });
     // Agent and portal learn that the technician is (back) online.
     if (row.accepted_by === technician.id) await ctx.hub.broadcast(row.id);
   }
+  // He is online now: presence changes, and what waits may be routed to him.
+  await ctx.desk.changed();
+  peer.send(ctx.desk.presenceSnapshot());
 
   const permitted = async (requestId: string) => {
     const row = await ctx.queue.getOrThrow(requestId);
@@ -45,8 +51,21 @@ export async function handleConsole(ctx: ServerContext, peer: Peer<ServerToConso
           const row = await ctx.queue.accept(msg.requestId, technician.id);
           ctx.hub.setDriver(row.id, self);
           await ctx.audit.record(technician.username, 'session.accepted', { requestId: row.id });
+          // From a team or the general queue, the chat so far is new to him.
+          const messages = await ctx.chat.history(row.id);
+          for (const c of ctx.hub.consolesOf(technician.id)) c.send({ type: 'chat:history', requestId: row.id, messages });
           await ctx.hub.postChat(row, 'system', 'Lifeline', `${technician.displayName} has joined the session.`);
           await ctx.hub.broadcast(row.id);
+          await ctx.desk.changed();
+          return;
+        }
+        case 'jump:subscribe':
+        case 'jump:start':
+          return handleJumpConsole(ctx, self, msg);
+        case 'presence:set': {
+          ctx.desk.presence.choose(technician.id, msg.status);
+          await ctx.audit.record(technician.username, 'presence.set', { status: msg.status });
+          await ctx.desk.changed();
           return;
         }
         case 'session:end': {
@@ -87,7 +106,9 @@ export async function handleConsole(ctx: ServerContext, peer: Peer<ServerToConso
     },
     async closed() {
       ctx.hub.removeConsole(self);
+      ctx.jumpLive.unwatch(self);
       for (const row of await ctx.queue.listFor(technician.id)) if (row.accepted_by === technician.id) await ctx.hub.broadcast(row.id);
+      await ctx.desk.changed();
     },
   };
 }
@@ -226,12 +247,14 @@ const CONSENT_WORDS = [
   ['shell_elevated', 'an administrator shell'],
 ] as const;
 
-async function endSession(ctx: ServerContext, requestId: string, reason: string, actor: string): Promise<void> {
+export async function endSession(ctx: ServerContext, requestId: string, reason: string, actor: string): Promise<void> {
   if (!(await ctx.queue.end(requestId, reason))) return;
   await ctx.audit.record(actor, 'session.ended', { requestId, reason });
   const row = await ctx.queue.getOrThrow(requestId);
   await ctx.hub.postChat(row, 'system', 'Lifeline', `The session was ${reason}.`);
   await ctx.hub.broadcast(requestId);
+  // A technician with one session fewer may be available again.
+  await ctx.desk.changed();
 }
 
 /** Claims a code, counting wrong codes per address so guessing is rate-limited. */

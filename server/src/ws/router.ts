@@ -9,10 +9,11 @@ import type { WebSocket } from 'ws';
 import type { z } from 'zod';
 import { LifelineError, toWireError, type ErrorCode } from '../../../shared/errors.js';
 import { LIMITS } from '../../../shared/limits.js';
-import { AgentToServer, ConsoleToServer, Hello, PortalToServer } from '../../../shared/protocol.js';
+import { AgentToServer, ConsoleToServer, Hello, JumpToServer, PortalToServer } from '../../../shared/protocol.js';
 import type { ServerContext } from '../context.js';
 import { log } from '../log.js';
 import { handleAgent, handleConsole, handlePortal, type Handler } from './handlers.js';
+import { handleJump } from './jump-handlers.js';
 
 const HELLO_TIMEOUT_MS = 10_000;
 
@@ -24,6 +25,7 @@ const ROLE_SCHEMAS = {
   console: { schema: ConsoleToServer as unknown as Union, types: typesOf(ConsoleToServer) },
   agent: { schema: AgentToServer as unknown as Union, types: typesOf(AgentToServer) },
   portal: { schema: PortalToServer as unknown as Union, types: typesOf(PortalToServer) },
+  jump: { schema: JumpToServer as unknown as Union, types: typesOf(JumpToServer) },
 };
 
 export function clientAddress(req: IncomingMessage): string {
@@ -74,6 +76,7 @@ export function acceptConnection(ctx: ServerContext, ws: WebSocket, req: Incomin
           handler =
             hello.data.role === 'console' ? await handleConsole(ctx, peer, hello.data)
             : hello.data.role === 'agent' ? await handleAgent(ctx, peer, hello.data, ip)
+            : hello.data.role === 'jump' ? await handleJump(ctx, peer, hello.data)
             : await handlePortal(ctx, peer, hello.data);
           if (ref !== undefined) send(ws, { type: 'ack', ref });
           return;

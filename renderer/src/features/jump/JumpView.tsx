@@ -1,0 +1,156 @@
+import { useEffect, useMemo, useState } from 'react';
+import type { JumpClientSummary } from '../../../../shared/jump.js';
+import { useActions, useApi, useAppState } from '../../app/context.js';
+import { useAction } from '../../app/use-action.js';
+import { useNow } from '../../app/use-now.js';
+import { formatClock } from '../../app/clock.js';
+import { errorSentence } from '../../bridge/index.js';
+import { jumpOsChoices, visibleJumpGroups, type JumpFilter } from '../../store/jump.js';
+import { formatLastSeen } from './format.js';
+import './jump.css';
+
+/**
+ * The jump clients this technician may access (the server sends no others),
+ * by jump group, with live presence; one click starts a session, which then
+ * opens like an accepted request.
+ */
+export function JumpView() {
+  const api = useApi();
+  const { jumpChanged, jumpFilterChanged } = useActions();
+  const groups = useAppState((s) => s.jumpGroups);
+  const clients = useAppState((s) => s.jumpClients);
+  const loaded = useAppState((s) => s.jumpLoaded);
+  const filter = useAppState((s) => s.jumpFilter);
+  const [error, setError] = useState<string | null>(null);
+  const now = useNow(10_000);
+
+  useEffect(() => {
+    let live = true;
+    // Subscribes this console to changes too; they arrive as `jump:changed` for as long as it is signed in.
+    api.invoke('jump:list', {}).then(
+      (list) => live && jumpChanged(list),
+      (e: unknown) => live && setError(errorSentence(e)),
+    );
+    return () => {
+      live = false;
+    };
+  }, [api, jumpChanged]);
+
+  const visible = useMemo(() => visibleJumpGroups(groups, clients, filter), [groups, clients, filter]);
+  const osChoices = useMemo(() => jumpOsChoices(clients), [clients]);
+  const online = clients.filter((c) => c.online).length;
+
+  return (
+    <main className="queue-page jump-page">
+      <section className="card" aria-label="Jump clients">
+        <header className="queue-head">
+          <h2>Jump clients</h2>
+          <span className="count" data-testid="jump-count" title={`${online} online`}>{clients.length}</span>
+          <span className="spacer" />
+          <JumpFilters filter={filter} osChoices={osChoices} onChange={jumpFilterChanged} />
+        </header>
+        {error && <p className="form-error jump-error" role="alert">{error}</p>}
+        {!loaded ? (
+          <p className="empty muted">Loading the jump clients…</p>
+        ) : clients.length === 0 ? (
+          <p className="empty muted" data-testid="jump-empty">
+            No jump clients you may access. An administrator decides per jump group who may.
+          </p>
+        ) : visible.length === 0 ? (
+          <p className="empty muted">No jump client matches the filter.</p>
+        ) : (
+          visible.map(({ group, clients: list }) => (
+            <section key={group.id} className="jump-group" data-testid="jump-group" aria-label={`Jump group ${group.name}`}>
+              <h3 className="jump-group-name">
+                {group.name} <span className="muted small">{list.length}</span>
+              </h3>
+              <ul className="queue-list">
+                {list.map((c) => <JumpRow key={c.id} client={c} now={now} />)}
+              </ul>
+            </section>
+          ))
+        )}
+      </section>
+    </main>
+  );
+}
+
+function JumpFilters({ filter, osChoices, onChange }: { filter: JumpFilter; osChoices: string[]; onChange: (patch: Partial<JumpFilter>) => void }) {
+  return (
+    <div className="jump-filters">
+      <input
+        type="search"
+        aria-label="Search jump clients"
+        placeholder="Search name, host, user, OS"
+        data-testid="jump-search"
+        value={filter.search}
+        onChange={(e) => onChange({ search: e.target.value })}
+      />
+      <select aria-label="Status" data-testid="jump-filter-status" value={filter.status} onChange={(e) => onChange({ status: e.target.value as JumpFilter['status'] })}>
+        <option value="all">Online and offline</option>
+        <option value="online">Online</option>
+        <option value="offline">Offline</option>
+      </select>
+      <select aria-label="Operating system" data-testid="jump-filter-os" value={filter.os} onChange={(e) => onChange({ os: e.target.value })}>
+        <option value="">Every OS</option>
+        {osChoices.map((os) => <option key={os} value={os}>{os}</option>)}
+      </select>
+    </div>
+  );
+}
+
+function JumpRow({ client, now }: { client: JumpClientSummary; now: number }) {
+  const api = useApi();
+  const start = useAction(() => api.invoke('jump:start', { clientId: client.id }));
+  // A passive client cannot be reached now: the session waits for its next check-in.
+  const startable = client.online || client.mode === 'passive';
+  const status = client.online ? 'online' : client.mode === 'passive' ? 'passive' : 'offline';
+
+  return (
+    <li className="queue-item jump-client" data-testid="jump-client" data-client-id={client.id} data-status={status}>
+      <div className="queue-item-main">
+        <span className="customer">{client.name}</span>
+        <span className="muted small">
+          {client.user}@{client.hostname} · {client.os}
+          {client.elevated ? ' · runs as administrator' : ''}
+        </span>
+        {start.error && <span className="form-error small" role="alert">{start.error}</span>}
+      </div>
+      <span
+        className={client.online ? 'badge ok' : 'badge'}
+        data-testid="jump-client-status"
+        title={client.mode === 'passive' ? 'Passive: checks in on a schedule instead of staying connected' : 'Whether the jump client is connected now'}
+      >
+        {status}
+      </span>
+      <span className="jump-seen muted small" title={client.lastSeenAt ? `Last seen ${formatClock(client.lastSeenAt)}` : undefined}>
+        {formatLastSeen(client.online, client.lastSeenAt, now)}
+      </span>
+      <button
+        className="button primary"
+        data-testid="jump-start"
+        disabled={start.pending || !startable}
+        title={startable ? undefined : 'The jump client is offline'}
+        onClick={() => void start.run()}
+      >
+        {start.pending ? 'Starting…' : 'Start session'}
+      </button>
+    </li>
+  );
+}
+
+/** Switches what the console shows when no session is open: the queue or the jump clients. */
+export function HomeNav() {
+  const home = useAppState((s) => s.home);
+  const { homeChanged } = useActions();
+  return (
+    <nav className="home-nav" aria-label="Views">
+      <button className="home-tab" aria-pressed={home === 'queue'} data-testid="nav-queue" onClick={() => homeChanged('queue')}>
+        Queue
+      </button>
+      <button className="home-tab" aria-pressed={home === 'jump'} data-testid="nav-jump" onClick={() => homeChanged('jump')}>
+        Jump clients
+      </button>
+    </nav>
+  );
+}

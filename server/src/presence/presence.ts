@@ -1,0 +1,63 @@
+/**
+ * Technicians' presence: offline (no console connected), away (set by
+ * hand), busy (set by hand, or running as many sessions as the server
+ * allows), available otherwise. What a technician chose is kept in memory
+ * for as long as the server runs, so a console that reconnects keeps it; the
+ * rest is derived each time from the hub and the database.
+ */
+import type { ChosenStatus, PresenceStatus, TechnicianPresence } from '../../../shared/desk.js';
+import type { Db } from '../db/index.js';
+
+export const DEFAULT_BUSY_AFTER_SESSIONS = 1;
+
+export interface PresenceInput {
+  online: boolean;
+  chosen: ChosenStatus;
+  activeSessions: number;
+  /** Sessions at which a technician counts as busy. */
+  busyAfter: number;
+}
+
+export function deriveStatus({ online, chosen, activeSessions, busyAfter }: PresenceInput): PresenceStatus {
+  if (!online) return 'offline';
+  if (chosen === 'away') return 'away';
+  if (chosen === 'busy' || activeSessions >= busyAfter) return 'busy';
+  return 'available';
+}
+
+export class PresenceService {
+  private readonly chosen = new Map<number, ChosenStatus>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly isOnline: (technicianId: number) => boolean,
+    readonly busyAfter = DEFAULT_BUSY_AFTER_SESSIONS,
+  ) {
+    if (!Number.isInteger(busyAfter) || busyAfter < 1) throw new Error('A technician is busy after at least one session.');
+  }
+
+  choose(technicianId: number, status: ChosenStatus): void {
+    if (status === 'available') this.chosen.delete(technicianId);
+    else this.chosen.set(technicianId, status);
+  }
+
+  chosenBy(technicianId: number): ChosenStatus {
+    return this.chosen.get(technicianId) ?? 'available';
+  }
+
+  /** Every technician's presence, by display name. */
+  async list(activeSessions: ReadonlyMap<number, number>): Promise<TechnicianPresence[]> {
+    const techs = await this.db.selectFrom('technicians').select(['id', 'display_name']).orderBy('display_name').orderBy('id').execute();
+    return techs.map((t) => {
+      const active = activeSessions.get(t.id) ?? 0;
+      const chosen = this.chosenBy(t.id);
+      return {
+        id: t.id,
+        displayName: t.display_name,
+        chosen,
+        activeSessions: active,
+        status: deriveStatus({ online: this.isOnline(t.id), chosen, activeSessions: active, busyAfter: this.busyAfter }),
+      };
+    });
+  }
+}
