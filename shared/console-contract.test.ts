@@ -21,6 +21,9 @@ function handlers(overrides: Partial<ConsoleHandlers> = {}): ConsoleHandlers {
     'script:run': vi.fn(async () => ({})),
     'jump:list': vi.fn(async () => ({ groups: [], clients: [] })),
     'jump:start': vi.fn(async () => ({})),
+    'session:transfer': vi.fn(async () => ({})),
+    'team-chat:send': vi.fn(async () => ({})),
+    'team-chat:history': vi.fn(async () => ({ messages: [] })),
     ...overrides,
   };
 }

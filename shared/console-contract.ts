@@ -13,6 +13,8 @@ import { ChatMessage, CodeResponse, IceServer, QueueItem, ScriptSummary, Session
 import { LIMITS } from './limits.js';
 import { JumpClientSummary, JumpGroupSummary } from './jump.js';
 import { ChosenStatus, TeamRef, TechnicianPresence } from './desk.js';
+import { TransferNote, TransferTarget } from './escalation.js';
+import { TeamChatMessage, TeamChatPeer, TeamChatText } from './team-chat.js';
 import { LifelineError, toWireError, type WireError } from './errors.js';
 
 const requestId = z.string().min(1).max(64);
@@ -42,6 +44,11 @@ export const CONSOLE_REQUESTS = {
   'jump:list': { request: z.object({}), response: z.object({ groups: z.array(JumpGroupSummary), clients: z.array(JumpClientSummary) }) },
   /** Starts an unattended session on a jump client; the session then arrives like an accepted request. */
   'jump:start': { request: z.object({ clientId: z.number().int().positive() }), response: z.object({}) },
+  /** Hands the session to a colleague's or a team's queue, with a note for the next technician. */
+  'session:transfer': { request: z.object({ requestId, to: TransferTarget, note: TransferNote }), response: z.object({}) },
+  /** Technician chat outside sessions (shared/team-chat.ts): send to a colleague or a team; read a conversation's history. */
+  'team-chat:send': { request: z.object({ to: TeamChatPeer, text: TeamChatText }), response: z.object({}) },
+  'team-chat:history': { request: z.object({ with: TeamChatPeer }), response: z.object({ messages: z.array(TeamChatMessage) }) },
 } as const;
 
 export const CONSOLE_EVENTS = {
@@ -59,6 +66,10 @@ export const CONSOLE_EVENTS = {
   'script:exited': z.object({ requestId, runId: z.number().int(), code: z.number().int().nullable(), error: z.string().optional() }),
   'jump:changed': z.object({ groups: z.array(JumpGroupSummary), clients: z.array(JumpClientSummary) }),
   /** A lifeline:// link asked the desktop console to show a session or a jump client. */
+  /** The session this console held was transferred: it is someone else's now. */
+  'session:transferred': z.object({ requestId, to: z.string(), note: z.string() }),
+  /** A technician chat message to or from this technician, or to one of his teams. */
+  'team-chat:received': z.object({ message: TeamChatMessage }),
   'deep-link:opened': z.object({ target: z.enum(['session', 'jump']), id: z.string().max(64) }),
 } as const;
 

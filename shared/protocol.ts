@@ -13,6 +13,8 @@ import {
   JumpUninstall, JumpWelcome,
 } from './jump.js';
 import { ChosenStatus, DESK_QUEUE_FIELDS, TeamRef, TechnicianPresence } from './desk.js';
+import { SessionTransfer, SessionTransferred } from './escalation.js';
+import { TeamChatDelivered, TeamChatSend } from './team-chat.js';
 
 // ---------- shared pieces ----------
 
@@ -137,6 +139,8 @@ export const ConsoleToServer = z.discriminatedUnion('type', [
   z.object({ type: z.literal('signal'), requestId: z.string().max(64), data: SignalData }),
   JumpSubscribe,
   JumpStart,
+  SessionTransfer,
+  TeamChatSend,
 ]);
 export type ConsoleToServer = z.infer<typeof ConsoleToServer>;
 
@@ -193,6 +197,8 @@ export const ServerToConsole = z.discriminatedUnion('type', [
   JumpSnapshot,
   JumpClientChanged,
   JumpClientRemoved,
+  SessionTransferred,
+  TeamChatDelivered,
   ErrorMessage,
 ]);
 export type ServerToConsole = z.infer<typeof ServerToConsole>;

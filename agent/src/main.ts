@@ -4,6 +4,7 @@
  * screen and takes input only as the user allows on the portal, and exits
  * when the session ends.
  * `lifeline-agent install|uninstall|jump ...`: the installed jump client (agent/src/jump/cli.ts).
+ * `lifeline-agent button|button-press ...`: the support button (agent/src/button/cli.ts).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -41,6 +42,10 @@ async function main(): Promise<number> {
   if (sub === 'install' || sub === 'uninstall' || sub === 'jump') {
     const { runJumpCommand } = await import('./jump/cli.js');
     return runJumpCommand(sub, process.argv.slice(3), log);
+  }
+  if (sub === 'button' || sub === 'button-press') {
+    const { runButtonCommand } = await import('./button/cli.js');
+    return runButtonCommand(sub, process.argv.slice(3), log);
   }
   let values;
   try {

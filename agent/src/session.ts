@@ -106,6 +106,8 @@ export class AgentSession {
       this.finish(0, `session ${state.endedReason ?? 'ended'}`);
       return;
     }
+    // Transferred back to a queue: the old technician's peer goes; the next one builds a new peer when he accepts.
+    if (state.status === 'waiting' && this.peer) this.dropPeer();
     this.consent = state.consent;
     this.grants = state.grants;
     this.link?.setConsent(this.effectiveConsent());

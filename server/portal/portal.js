@@ -111,6 +111,8 @@
 
   function render(s) {
     var tech = s.technician ? s.technician.displayName : saved.technician.displayName;
+    // A transferred session has a new technician (or none while it waits in a team queue).
+    if (s.technician) $('tech-name').textContent = tech;
     if (s.status === 'ended') {
       ended = true;
       sessionStorage.removeItem(STORE_KEY);

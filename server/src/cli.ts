@@ -8,6 +8,7 @@
  *   add-member <team> <username> [--skills a,b]     remove-member <team> <username>
  *   add-issue-type <name> --team <team> [--skill s]  remove-issue-type <name>  list-issue-types
  *   add-jump-group, jump-token, list-jump-clients, ... (see server/src/jump/admin.ts)
+ *   button-token, list-buttons, revoke-button-token, revoke-button (see server/src/buttons/admin.ts)
  * Every command takes [--data DIR]. Tools: view control files sysinfo shell shell_elevated scripts.
  */
 import { parseArgs } from 'node:util';
@@ -19,6 +20,7 @@ import { SCRIPT_SHELLS, ScriptService, type ScriptShell } from './scripts/servic
 import { TeamService, type RoutingMode } from './teams/service.js';
 import { DESK_OPTIONS, DESK_USAGE, deskCommands } from './queue/admin.js';
 import { JUMP_OPTIONS, JUMP_USAGE, jumpCommands } from './jump/admin.js';
+import { BUTTON_OPTIONS, BUTTON_USAGE, buttonCommands } from './buttons/admin.js';
 
 const USAGE = `usage: lifeline-admin <command> [--data DIR]
   add-technician <username> [--name "Display Name"] [--admin] [--password-stdin]
@@ -29,6 +31,7 @@ const USAGE = `usage: lifeline-admin <command> [--data DIR]
   add-member <team> <username> [--skills a,b] | remove-member <team> <username>
 ${DESK_USAGE}
 ${JUMP_USAGE}
+${BUTTON_USAGE}
 tools: ${Tool.options.join(' ')}
 `;
 
@@ -45,6 +48,7 @@ const { values, positionals } = parseArgs({
     data: { type: 'string', default: process.env.LIFELINE_DATA ?? 'data' },
     ...DESK_OPTIONS,
     ...JUMP_OPTIONS,
+    ...BUTTON_OPTIONS,
   },
 });
 
@@ -123,6 +127,8 @@ const COMMANDS: Record<string, (db: Db, args: string[]) => Promise<string>> = {
 Object.assign(COMMANDS, jumpCommands(values));
 
 Object.assign(COMMANDS, deskCommands(values));
+
+Object.assign(COMMANDS, buttonCommands(values));
 
 const [command, ...args] = positionals;
 const run = command ? COMMANDS[command] : undefined;

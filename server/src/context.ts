@@ -1,6 +1,8 @@
 import type { IceServer } from '../../shared/protocol.js';
 import type { AuditService } from './audit/service.js';
 import type { AuthService } from './auth/service.js';
+import type { ButtonService } from './buttons/service.js';
+import type { TeamChatService } from './team-chat/service.js';
 import type { ChatService } from './chat/service.js';
 import type { CodeService } from './codes/service.js';
 import type { Db } from './db/index.js';
@@ -29,6 +31,10 @@ export interface ServerContext {
   /** The jump registry (groups, tokens, installed clients) and which clients are connected now. */
   jump: JumpService;
   jumpLive: JumpPresence;
+  /** Support buttons: install tokens, installed buttons, presses. */
+  buttons: ButtonService;
+  /** Technician chat outside sessions. */
+  teamChat: TeamChatService;
   codeFailures: FailureLimiter;
   iceServers: IceServer[];
   /** The URL users and agents reach this server at (shown in the portal's instructions). */

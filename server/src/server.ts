@@ -8,6 +8,8 @@ import { WebSocketServer } from 'ws';
 import type { IceServer } from '../../shared/protocol.js';
 import { AuditService } from './audit/service.js';
 import { AuthService } from './auth/service.js';
+import { ButtonService } from './buttons/service.js';
+import { TeamChatService } from './team-chat/service.js';
 import { ChatService } from './chat/service.js';
 import { CodeService } from './codes/service.js';
 import type { ServerContext } from './context.js';
@@ -59,12 +61,15 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const auth = new AuthService(db);
   const queue = new QueueService(db);
   const chat = new ChatService(db);
+  const codes = new CodeService(db, queue, opts.codeTtlMs);
   const services: Omit<ServerContext, 'desk'> = {
     db,
     auth,
     queue,
     chat,
-    codes: new CodeService(db, queue, opts.codeTtlMs),
+    codes,
+    buttons: new ButtonService(db, codes),
+    teamChat: new TeamChatService(db),
     audit: new AuditService(db),
     scripts: new ScriptService(db),
     teams: new TeamService(db),

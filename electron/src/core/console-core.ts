@@ -15,6 +15,7 @@ import {
 } from '../../../shared/protocol.js';
 import { ServerConnection, type SocketLike } from '../../../shared/server-connection.js';
 import { createJumpCore } from './jump-core.js';
+import { TeamChatHistoryResponse } from '../../../shared/team-chat.js';
 import type { TeamRef, TechnicianPresence } from '../../../shared/desk.js';
 import { z } from 'zod';
 
@@ -126,6 +127,16 @@ export function createConsoleCore(opts: ConsoleCoreOptions): ConsoleCore {
       case 'jump:client':
       case 'jump:removed':
         jump.onServer(msg);
+        return;
+      case 'session:transferred':
+        // No longer his: forget it, so a reloaded renderer does not show it again.
+        sessions.delete(msg.requestId);
+        chats.delete(msg.requestId);
+        outbox = outbox.filter((o) => o.requestId !== msg.requestId);
+        opts.emit('session:transferred', { requestId: msg.requestId, to: msg.to, note: msg.note });
+        return;
+      case 'team-chat:message':
+        opts.emit('team-chat:received', { message: msg.message });
         return;
       case 'signal':
         opts.emit('signal:received', { requestId: msg.requestId, data: msg.data });
@@ -262,6 +273,18 @@ export function createConsoleCore(opts: ConsoleCoreOptions): ConsoleCore {
     async 'scripts:list'() {
       requireConn();
       return rest('/api/scripts', null, z.object({ scripts: z.array(ScriptSummary) }));
+    },
+    async 'session:transfer'({ requestId, to, note }) {
+      await requireConn().request({ type: 'session:transfer', requestId, to, note });
+      return {};
+    },
+    async 'team-chat:send'({ to, text }) {
+      await requireConn().request({ type: 'team-chat:send', to, text, clientId: randomUUID() });
+      return {};
+    },
+    async 'team-chat:history'({ with: peer }) {
+      requireConn();
+      return rest('/api/team-chat/history', { with: peer }, TeamChatHistoryResponse);
     },
     async 'script:run'({ requestId, scriptId }) {
       await requireConn().request({ type: 'script:run', requestId, scriptId });

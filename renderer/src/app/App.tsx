@@ -2,7 +2,9 @@ import { LoginView } from '../features/auth/LoginView.js';
 import { QueueView } from '../features/queue/QueueView.js';
 import { AlertsBell, ArrivalBanner, PresenceControl } from '../features/queue/DeskControls.js';
 import { SessionView } from '../features/session/SessionView.js';
+import { HandedOverBanner } from '../features/session/Transfer.js';
 import { HomeNav, JumpView } from '../features/jump/JumpView.js';
+import { TeamChatDock } from '../features/team-chat/TeamChat.js';
 import { useActions, useApi, useAppState } from './context.js';
 import { useAction } from './use-action.js';
 
@@ -17,6 +19,8 @@ export function App() {
       <LinkBanner />
       <NoticeBanner />
       {phase === 'signed-in' && <ArrivalBanner />}
+      {phase === 'signed-in' && <HandedOverBanner />}
+      {phase === 'signed-in' && <TeamChatDock />}
       {phase === 'restoring' ? (
         <main className="centered muted">Connecting to the console…</main>
       ) : phase === 'signed-out' ? (

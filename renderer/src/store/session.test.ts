@@ -4,6 +4,7 @@ import {
   agentErrorDismissed, agentReported, initialSession, monitorChosen, peerChanged, qualityChosen, remoteClipboardCopied,
   sessionChanged, sessionDismissed, viewOnlyChanged, type SessionData,
 } from './session.js';
+import { handedOverDismissed, sessionTransferred } from './session.js';
 
 const active = (over = {}) => sessionChanged(initialSession, sessionState(over));
 
@@ -139,5 +140,17 @@ describe('session slice: screen choices, clipboard and view-only', () => {
     expect(s.viewOnly).toBe(true);
     s = sessionChanged(s, sessionState({ requestId: 'r2' }));
     expect(s).toMatchObject({ viewOnly: false, remoteClipboard: null, screenChoice: { monitor: null, quality: null } });
+  });
+});
+
+describe('session transfer', () => {
+  it('the transferred session leaves the console with its peer state, and says where it went', () => {
+    let s = peerChanged(active(), 'connected');
+    s = sessionTransferred(s, { requestId: 'r1', to: 'the Printers team', note: 'driver' });
+    expect(s).toMatchObject({ session: null, peer: 'idle', handedOver: { requestId: 'r1', to: 'the Printers team', note: 'driver' } });
+    expect(handedOverDismissed(s).handedOver).toBeNull();
+    // Another request's transfer leaves the session on screen alone.
+    const other = active();
+    expect(sessionTransferred(other, { requestId: 'r2', to: 'Bob', note: '' })).toBe(other);
   });
 });

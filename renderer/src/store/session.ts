@@ -40,6 +40,16 @@ export interface SessionData {
   remoteClipboard: RemoteClipboard | null;
   /** No input of any kind goes to the remote machine. */
   viewOnly: boolean;
+  /** The last session this console handed on (transfer), for the message on the way back to the queue. */
+  handedOver: HandedOver | null;
+}
+
+export interface HandedOver {
+  requestId: string;
+  customerName: string;
+  /** Who or which queue has it now, in words. */
+  to: string;
+  note: string;
 }
 
 /** What belongs to the agent on the other end of the peer. */
@@ -48,7 +58,7 @@ const noPeer = { peer: 'idle', toolsOpen: false, agentError: null, remoteScreen:
 /** What the technician did in one session. */
 const freshSession = { screenChoice: { monitor: null, quality: null }, remoteClipboard: null, viewOnly: false } as const;
 
-export const initialSession: SessionData = { session: null, ...noPeer, ...freshSession };
+export const initialSession: SessionData = { session: null, ...noPeer, ...freshSession, handedOver: null };
 
 export function sessionChanged(data: SessionData, next: SessionState): SessionData {
   const current = data.session;
@@ -71,6 +81,17 @@ export function sessionChanged(data: SessionData, next: SessionState): SessionDa
     ...(agentGone ? agentReports : {}),
     ...(consentMoved ? { agentError: null } : {}),
   };
+}
+
+/** The server moved the session to another queue: it leaves this console, peer and all. */
+export function sessionTransferred(data: SessionData, t: { requestId: string; to: string; note: string }): SessionData {
+  if (data.session?.requestId !== t.requestId) return data;
+  const handedOver = { requestId: t.requestId, customerName: data.session.customerName, to: t.to, note: t.note };
+  return { ...data, ...noPeer, ...freshSession, session: null, handedOver };
+}
+
+export function handedOverDismissed(data: SessionData): SessionData {
+  return data.handedOver ? { ...data, handedOver: null } : data;
 }
 
 export function sessionDismissed(data: SessionData): SessionData {
@@ -145,6 +166,8 @@ export interface SessionSlice extends SessionData {
   monitorChosen(id: string): void;
   qualityChosen(mode: QualityMode): void;
   viewOnlyChanged(viewOnly: boolean): void;
+  sessionTransferred(t: { requestId: string; to: string; note: string }): void;
+  handedOverDismissed(): void;
 }
 
 export const createSessionSlice: StateCreator<AppState, [], [], SessionSlice> = (set) => ({
@@ -159,4 +182,6 @@ export const createSessionSlice: StateCreator<AppState, [], [], SessionSlice> = 
   monitorChosen: (id) => set((s) => monitorChosen(s, id)),
   qualityChosen: (mode) => set((s) => qualityChosen(s, mode)),
   viewOnlyChanged: (viewOnly) => set((s) => viewOnlyChanged(s, viewOnly)),
+  sessionTransferred: (t) => set((s) => sessionTransferred(s, t)),
+  handedOverDismissed: () => set((s) => handedOverDismissed(s)),
 });

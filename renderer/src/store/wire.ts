@@ -44,6 +44,11 @@ export function wireStore(api: ConsoleApi, store: AppStore, options: WireOptions
     api.on('script:output-received', (e) => s().scriptOutputReceived(e)),
     api.on('script:exited', (e) => s().scriptExited(e)),
     api.on('jump:changed', (list) => s().jumpChanged(list)),
+    api.on('session:transferred', (t) => {
+      s().chatForgotten(t.requestId);
+      s().scriptRunsForgotten(t.requestId);
+      s().sessionTransferred(t);
+    }),
     api.on('deep-link:opened', (link) => {
       const known = link.target === 'session' && (s().queue.some((i) => i.requestId === link.id) || s().session?.requestId === link.id);
       if (known) s().requestHighlighted(link.id);

@@ -261,6 +261,63 @@ export function migrations(isPostgres: boolean): Record<string, Migration> {
         await db.schema.createIndex('jump_sessions_by_client').on('jump_sessions').columns(['client_id', 'delivered_at']).execute();
       },
     },
+    '0007-buttons': {
+      async up(db: Kysely<unknown>) {
+        const id = <T extends string>(t: CreateTableBuilder<T>) => withAutoId(t, isPostgres);
+        // An administrator's token for installing support buttons: any number of machines, until it expires or is revoked.
+        await id(db.schema.createTable('button_tokens'))
+          .addColumn('token_hash', 'text', (c) => c.notNull().unique())
+          // Exactly one of the two: the team or the technician whose queue gets the requests.
+          .addColumn('team_id', 'integer', (c) => c.references('teams.id').onDelete('set null'))
+          .addColumn('technician_id', 'integer', (c) => c.references('technicians.id').onDelete('set null'))
+          .addColumn('target_kind', 'text', (c) => c.notNull())
+          .addColumn('target_name', 'text', (c) => c.notNull())
+          .addColumn('created_by', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('expires_at', 'bigint', (c) => c.notNull())
+          .addColumn('revoked_at', 'bigint')
+          .execute();
+        // One installed button: its own credential, valid as long as its token.
+        await id(db.schema.createTable('support_buttons'))
+          .addColumn('token_id', 'integer', (c) => c.notNull().references('button_tokens.id'))
+          .addColumn('credential_hash', 'text', (c) => c.notNull().unique())
+          .addColumn('hostname', 'text', (c) => c.notNull())
+          .addColumn('os_user', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('last_pressed_at', 'bigint')
+          .addColumn('revoked_at', 'bigint')
+          .execute();
+        // Technician chat outside sessions: to one technician or to a team.
+        await id(db.schema.createTable('team_chat_messages'))
+          .addColumn('sender_id', 'integer', (c) => c.notNull().references('technicians.id').onDelete('cascade'))
+          // 'technician' | 'team'
+          .addColumn('to_kind', 'text', (c) => c.notNull())
+          .addColumn('to_id', 'integer', (c) => c.notNull())
+          .addColumn('text', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('client_id', 'text')
+          .execute();
+        await db.schema.createIndex('team_chat_by_target').on('team_chat_messages').columns(['to_kind', 'to_id', 'id']).execute();
+        await db.schema.createIndex('team_chat_once').on('team_chat_messages').columns(['sender_id', 'client_id']).unique().execute();
+      },
+    },
+    '0006-escalation': {
+      async up(db: Kysely<unknown>) {
+        const id = <T extends string>(t: CreateTableBuilder<T>) => withAutoId(t, isPostgres);
+        // Notes a technician leaves for whoever takes the session next (one per transfer).
+        await id(db.schema.createTable('session_notes'))
+          .addColumn('request_id', 'text', (c) => c.notNull().references('requests.id'))
+          .addColumn('author_id', 'integer', (c) => c.notNull().references('technicians.id'))
+          // 'transfer'
+          .addColumn('kind', 'text', (c) => c.notNull())
+          // Where it went, in words ("Bob Baker", "the Printers team").
+          .addColumn('target', 'text', (c) => c.notNull())
+          .addColumn('text', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('session_notes_by_request').on('session_notes').columns(['request_id', 'created_at']).execute();
+      },
+    },
   };
 }
 

@@ -181,6 +181,55 @@ export interface JumpSessionsTable {
   created_at: number;
 }
 
+/** A note a technician left when he transferred a session (0006-escalation). */
+export interface SessionNotesTable {
+  id: Generated<number>;
+  request_id: string;
+  author_id: number;
+  kind: 'transfer';
+  target: string;
+  text: string;
+  created_at: number;
+}
+
+/** Technician chat outside sessions (0007-buttons). */
+export interface TeamChatMessagesTable {
+  id: Generated<number>;
+  sender_id: number;
+  to_kind: 'technician' | 'team';
+  to_id: number;
+  text: string;
+  created_at: number;
+  client_id: string | null;
+}
+
+/** Support button install tokens (0007-buttons). */
+export interface ButtonTokensTable {
+  id: Generated<number>;
+  token_hash: string;
+  team_id: number | null;
+  technician_id: number | null;
+  target_kind: 'team' | 'technician';
+  /** The team's name or the technician's username when the token was made. */
+  target_name: string;
+  created_by: string;
+  created_at: number;
+  expires_at: number;
+  revoked_at: number | null;
+}
+
+/** An installed support button (0007-buttons). */
+export interface SupportButtonsTable {
+  id: Generated<number>;
+  token_id: number;
+  credential_hash: string;
+  hostname: string;
+  os_user: string;
+  created_at: number;
+  last_pressed_at: number | null;
+  revoked_at: number | null;
+}
+
 export interface Database {
   technicians: TechniciansTable;
   auth_tokens: AuthTokensTable;
@@ -197,6 +246,10 @@ export interface Database {
   jump_clients: JumpClientsTable;
   jump_sessions: JumpSessionsTable;
   issue_types: IssueTypesTable;
+  button_tokens: ButtonTokensTable;
+  support_buttons: SupportButtonsTable;
+  team_chat_messages: TeamChatMessagesTable;
+  session_notes: SessionNotesTable;
 }
 
 export type Db = Kysely<Database>;

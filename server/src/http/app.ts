@@ -15,6 +15,8 @@ import { log } from '../log.js';
 import { claimWithLimit } from '../ws/handlers.js';
 import { clientAddress } from '../ws/router.js';
 import { handleJumpApi } from './jump-api.js';
+import { handleButtonApi } from './button-api.js';
+import { TeamChatHistoryRequest, type TeamChatHistoryResponse } from '../../../shared/team-chat.js';
 
 const PORTAL_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../portal');
 const MAX_BODY_BYTES = 16 * 1024;
@@ -85,6 +87,12 @@ export function createHttpHandler(ctx: ServerContext) {
         } satisfies PortalJoinResponse);
       }
       if (url.pathname.startsWith('/api/jump/')) return await handleJumpApi(ctx, req, res, url.pathname);
+      if (url.pathname.startsWith('/api/button/')) return await handleButtonApi(ctx, req, res, url.pathname);
+      if (req.method === 'POST' && url.pathname === '/api/team-chat/history') {
+        const tech = await ctx.auth.authenticate(bearer(req));
+        const body = await readBody(req, TeamChatHistoryRequest);
+        return json(res, 200, { messages: await ctx.teamChat.history(tech.id, body.with) } satisfies TeamChatHistoryResponse);
+      }
       throw new LifelineError('ERR_NOT_FOUND', 'No such page.');
     } catch (e) {
       const wire = toWireError(e);

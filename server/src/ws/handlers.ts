@@ -11,6 +11,7 @@ import type { ServerContext } from '../context.js';
 import { canAct, consentOf, parseAgentInfo } from '../queue/service.js';
 import type { Peer } from '../sessions/hub.js';
 import { handleJumpConsole } from './jump-handlers.js';
+import { transferSession } from '../escalation/transfer.js';
 
 export interface Handler {
   message(msg: never): Promise<void>;
@@ -62,6 +63,13 @@ export async function handleConsole(ctx: ServerContext, peer: Peer<ServerToConso
         case 'jump:subscribe':
         case 'jump:start':
           return handleJumpConsole(ctx, self, msg);
+        case 'session:transfer':
+          return transferSession(ctx, technician, msg);
+        case 'team-chat:send': {
+          const { message, audience } = await ctx.teamChat.send(technician.id, msg.to, msg.text, msg.clientId);
+          for (const id of audience) for (const c of ctx.hub.consolesOf(id)) c.send({ type: 'team-chat:message', message });
+          return;
+        }
         case 'presence:set': {
           ctx.desk.presence.choose(technician.id, msg.status);
           await ctx.audit.record(technician.username, 'presence.set', { status: msg.status });

@@ -12,6 +12,7 @@ import { SysinfoPanel } from '../sysinfo/SysinfoPanel.js';
 import { capability, tabAvailability, TOOL_TABS, type Availability, type ToolTab } from '../tools/availability.js';
 import { ToolTabs } from '../tools/ToolTabs.js';
 import { useFilesSession, useSessionLink, useToolsLink } from './use-session-link.js';
+import { TransferForm } from './Transfer.js';
 
 const allowed = (yes: boolean) => (yes ? 'allowed' : 'not allowed');
 
@@ -27,6 +28,7 @@ export function SessionView({ session }: { session: SessionState }) {
   const tools = useToolsLink();
   const files = useFilesSession();
   const [tab, setTab] = useState<ToolTab>('screen');
+  const [transferOpen, setTransferOpen] = useState(false);
   // A panel is built the first time its tab is shown and then kept, so a shell survives a look at the screen.
   const [visited, setVisited] = useState<ReadonlySet<ToolTab>>(() => new Set(['screen']));
   const panelIds = useId();
@@ -102,11 +104,17 @@ export function SessionView({ session }: { session: SessionState }) {
             Back to queue
           </button>
         ) : (
-          <button className="button danger" data-testid="session-end" disabled={end.pending} onClick={confirmEnd}>
-            {end.pending ? 'Ending…' : 'End session'}
-          </button>
+          <>
+            <button className="button" data-testid="session-transfer" aria-expanded={transferOpen} onClick={() => setTransferOpen((o) => !o)}>
+              Transfer
+            </button>
+            <button className="button danger" data-testid="session-end" disabled={end.pending} onClick={confirmEnd}>
+              {end.pending ? 'Ending…' : 'End session'}
+            </button>
+          </>
         )}
       </header>
+      {transferOpen && !ended && <TransferForm requestId={session.requestId} onClose={() => setTransferOpen(false)} />}
       {ended && (
         <p className="banner" role="status">
           The session has ended{session.endedReason ? `: ${session.endedReason}` : '.'}
