@@ -2,7 +2,9 @@
  * `npm run -s bench -- broker`: one support server and N simulated active
  * jump clients (bench/broker-clients.ts, a separate process running the real
  * JumpLink), on loopback. Bounded: BENCH_JUMP_CLIENTS (default 2000, at most
- * 15000) and BENCH_DEADLINE_S (default 600); it stops by itself. Prints:
+ * 19500: every client is one socket in each process, and this machine allows a
+ * process 20000 open files) and BENCH_DEADLINE_S (default 600); it stops by
+ * itself. Prints:
  *   clients_held                  clients connected at full load
  *   ramp_s                        first client started -> all connected (the server's rate cap shapes this)
  *   server_rss_per_client_bytes   (server RSS with all connected - before any) / clients
@@ -19,7 +21,7 @@ import WebSocket from 'ws';
 import { ROOT, apiPost, run, waitFor, type Proc } from '../e2e/harness.js';
 import { quantile } from './session.js';
 
-const N = Math.min(Number(process.env.BENCH_JUMP_CLIENTS ?? 2000), 15_000);
+const N = Math.min(Number(process.env.BENCH_JUMP_CLIENTS ?? 2000), 19_500);
 const DEADLINE_MS = Number(process.env.BENCH_DEADLINE_S ?? 600) * 1000;
 const RAMP_PER_S = 500;
 const SAMPLES = 200;
