@@ -6,6 +6,7 @@
  * under a saturated link. Prints:
  *   upload_mb_s / download_mb_s   file bytes / (start clicked -> verified and done)
  *   peak_rss_mb                   agent and console core (web host), sampled every 100 ms during each transfer
+ *   peak_page_heap_mb             the console page's JS heap (Chromium's performance.memory), sampled likewise
  *   input_to_pixel_ms             typing during each transfer {p50, p95}
  */
 import fs from 'node:fs';
@@ -66,6 +67,7 @@ export async function benchFiles(): Promise<object> {
       upload_ms: round(upload.ms),
       download_ms: round(download.ms),
       peak_rss_mb: { during_upload: upload.peakRssMb, during_download: download.peakRssMb },
+      peak_page_heap_mb: { during_upload: upload.peakHeapMb, during_download: download.peakHeapMb },
       input_to_pixel_ms: { during_upload: upload.latency, during_download: download.latency },
       upload_hash_matches: same,
       setup: { file_mb: SIZE / MB, transport: 'WebRTC data channels on loopback', screen: '1920x1080', typed_samples: LATENCY_SAMPLES },
@@ -85,8 +87,11 @@ export async function benchFiles(): Promise<object> {
 /** Starts a transfer, types on the screen while it runs, and times it until its row says done. */
 async function measured(page: Page, pids: Record<string, number>, name: string, start: () => Promise<void>) {
   const peak: Record<string, number> = {};
+  let peakHeap = 0;
   const sampler = setInterval(() => {
     for (const [who, pid] of Object.entries(pids)) peak[who] = Math.max(peak[who] ?? 0, rssMb(pid));
+    void page.evaluate(() => (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? 0)
+      .then((b) => (peakHeap = Math.max(peakHeap, b / 1024 / 1024)), () => undefined);
   }, 100);
   const row = page.getByTestId('transfer').and(page.locator(`[data-name="${name}"]`));
   const t0 = performance.now();
@@ -107,6 +112,7 @@ async function measured(page: Page, pids: Record<string, number>, name: string, 
   return {
     ms,
     peakRssMb: Object.fromEntries(Object.entries(peak).map(([k, v]) => [k, round(v)])),
+    peakHeapMb: round(peakHeap),
     latency: { p50: round(quantile(sorted, 0.5)), p95: round(quantile(sorted, 0.95)), samples: sorted.length, no_change_within_2s: missed, all_while_transferring: typedDuring },
   };
 }
