@@ -46,6 +46,10 @@ export const CONSOLE_REQUESTS = {
   'jump:start': { request: z.object({ clientId: z.number().int().positive() }), response: z.object({}) },
   /** Hands the session to a colleague's or a team's queue, with a note for the next technician. */
   'session:transfer': { request: z.object({ requestId, to: TransferTarget, note: TransferNote }), response: z.object({}) },
+  /** Shared sessions (shared/sharing.ts): the holder invites an online colleague or hands control to a participant; an invitee leaves. */
+  'session:invite': { request: z.object({ requestId, technicianId: z.number().int().positive() }), response: z.object({}) },
+  'session:handover': { request: z.object({ requestId, technicianId: z.number().int().positive() }), response: z.object({}) },
+  'session:leave': { request: z.object({ requestId }), response: z.object({}) },
   /** Technician chat outside sessions (shared/team-chat.ts): send to a colleague or a team; read a conversation's history. */
   'team-chat:send': { request: z.object({ to: TeamChatPeer, text: TeamChatText }), response: z.object({}) },
   'team-chat:history': { request: z.object({ with: TeamChatPeer }), response: z.object({ messages: z.array(TeamChatMessage) }) },

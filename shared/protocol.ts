@@ -15,6 +15,7 @@ import {
 import { ChosenStatus, DESK_QUEUE_FIELDS, TeamRef, TechnicianPresence } from './desk.js';
 import { SessionTransfer, SessionTransferred } from './escalation.js';
 import { TeamChatDelivered, TeamChatSend } from './team-chat.js';
+import { Participant, PeerClosed, PeerId, SessionHandover, SessionInvite, SessionLeave } from './sharing.js';
 
 // ---------- shared pieces ----------
 
@@ -95,6 +96,8 @@ export const SessionState = z.object({
   grants: z.array(Tool),
   agent: AgentInfo.nullable(),
   endedReason: z.string().nullable(),
+  /** A shared session's technicians, the holder (`control`) first; absent from older servers. */
+  participants: z.array(Participant).optional(),
 });
 export type SessionState = z.infer<typeof SessionState>;
 
@@ -140,12 +143,16 @@ export const ConsoleToServer = z.discriminatedUnion('type', [
   JumpSubscribe,
   JumpStart,
   SessionTransfer,
+  SessionInvite,
+  SessionHandover,
+  SessionLeave,
   TeamChatSend,
 ]);
 export type ConsoleToServer = z.infer<typeof ConsoleToServer>;
 
 export const AgentToServer = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('signal'), data: SignalData }),
+  /** `peerId`: the console connection the signal is for (absent: the holder's). */
+  z.object({ type: z.literal('signal'), peerId: PeerId.optional(), data: SignalData }),
   z.object({ type: z.literal('script:output'), runId: z.number().int(), chunk: z.string().max(32 * 1024) }),
   z.object({ type: z.literal('script:exit'), runId: z.number().int(), code: z.number().int().nullable(), error: z.string().max(500).optional() }),
   /** A command line typed in an elevated shell, for the audit log. */
@@ -207,7 +214,9 @@ export const ServerToAgent = z.discriminatedUnion('type', [
   AckMessage,
   z.object({ type: z.literal('welcome'), requestId: z.string(), resumeKey: z.string(), iceServers: z.array(IceServer) }),
   z.object({ type: z.literal('session:state'), state: SessionState }),
-  z.object({ type: z.literal('signal'), data: SignalData }),
+  /** From the console connection `peerId`, of technician `technicianId` (the agent gives control only to the holder's). */
+  z.object({ type: z.literal('signal'), peerId: PeerId, technicianId: z.number().int(), data: SignalData }),
+  PeerClosed,
   /** Scripts come from the server's curated store, never from the console. */
   z.object({ type: z.literal('script:run'), runId: z.number().int(), name: z.string(), shell: z.string(), body: z.string() }),
   ErrorMessage,

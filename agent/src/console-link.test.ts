@@ -228,4 +228,31 @@ describe('ConsoleLink on a real X server with two monitors', () => {
     await sleep(300);
     expect(console.messages.length).toBe(after);
   });
+
+  it('serves two consoles at once on one desktop (a shared session): both see every change; the viewer\'s input is refused', async () => {
+    const holder = connect({ view: true, control: true });
+    const viewer = connect({ view: true, control: false });
+    viewer.link.setConsent({ view: true, control: false }, true);
+    link = null;
+    try {
+      const whole = { x: 0, y: 0, w: 3840, h: 1080 };
+      await until('the holder\'s picture', () => shows(holder.console, whole), 15_000);
+      await until('the viewer\'s picture', () => shows(viewer.console, whole), 15_000);
+      await run('xsetroot', ['-solid', '#a05020'], { env: env() });
+      await until('the change at the holder', () => shows(holder.console, whole), 15_000);
+      await until('the change at the viewer', () => shows(viewer.console, whole), 15_000);
+
+      await viewer.send({ t: 'key', keysym: 0x61, down: true });
+      expect(viewer.console.sent('error').at(-1)).toMatchObject({ code: 'ERR_PERMISSION', message: 'Another technician has control of this session.' });
+      // The viewer leaving stops his stream only.
+      viewer.link.close();
+      const seen = viewer.console.frames.length;
+      await run('xsetroot', ['-solid', '#203040'], { env: env() });
+      await until('the holder still streams', () => shows(holder.console, whole), 15_000);
+      expect(viewer.console.frames.length).toBe(seen);
+    } finally {
+      holder.link.close();
+      viewer.link.close();
+    }
+  });
 });

@@ -38,13 +38,19 @@ export class ConsoleLink {
   /** Per selection, the text last sent or received: it never goes back where it came from. */
   private readonly synced = new Map<ClipboardSelection, string>();
   private lastRefusal = 0;
+  private notHolder = false;
   private closed = false;
 
   constructor(private readonly opts: ConsoleLinkOptions) {}
 
-  /** Applies the user's consent (at once, in both directions) and tells the console. */
-  setConsent(consent: Consent): void {
+  /**
+   * Applies the user's consent (at once, in both directions) and tells the
+   * console. `notHolder`: the user allowed control, but another technician of
+   * a shared session holds it; refusals then say so.
+   */
+  setConsent(consent: Consent, notHolder = false): void {
     if (this.closed) return;
+    this.notHolder = notHolder;
     const before = this.consent;
     this.consent = { ...consent };
     if (before.control && !consent.control) this.stopControl();
@@ -81,7 +87,9 @@ export class ConsoleLink {
           return;
         case 'clipboard':
           if (!this.consent.control) {
-            this.sendControl({ t: 'error', code: 'ERR_CONSENT', message: 'The user has not allowed control, so the clipboard is not shared.' });
+            this.sendControl(this.notHolder
+              ? { t: 'error', code: 'ERR_PERMISSION', message: 'Another technician has control, so the clipboard is not shared with you.' }
+              : { t: 'error', code: 'ERR_CONSENT', message: 'The user has not allowed control, so the clipboard is not shared.' });
             return;
           }
           this.synced.set(msg.selection, msg.text);
@@ -112,7 +120,8 @@ export class ConsoleLink {
   close(): void {
     if (this.closed) return;
     this.stopView();
-    this.stopControl();
+    // Only a link that had control has anything held down: a viewer's leaving must not release the holder's keys.
+    if (this.consent.control) this.stopControl();
     this.closed = true;
   }
 
@@ -249,7 +258,9 @@ export class ConsoleLink {
     const now = Date.now();
     if (now - this.lastRefusal < 1000) return;
     this.lastRefusal = now;
-    this.sendControl({ t: 'error', code: 'ERR_CONSENT', message: 'The user has not allowed remote control.' });
+    this.sendControl(this.notHolder
+      ? { t: 'error', code: 'ERR_PERMISSION', message: 'Another technician has control of this session.' }
+      : { t: 'error', code: 'ERR_CONSENT', message: 'The user has not allowed remote control.' });
   }
 
   private sendControl(msg: ControlMessage): void {

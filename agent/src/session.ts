@@ -1,16 +1,17 @@
 /**
- * One attended session on the agent: the server connection, the peer
- * connection, and the consent the user gave on the portal. Consent is
- * enforced on the agent, where the screen and the input are (ConsoleLink):
- * whatever the console sends, nothing is shown without `view` and nothing is
- * injected or shared without `control`.
+ * One attended session on the agent: the server connection, one peer
+ * connection per technician console taking part (a shared session has
+ * several, told apart by the server's peerId), and the consent the user gave
+ * on the portal. Consent is enforced on the agent, where the screen and the
+ * input are (ConsoleLink): whatever a console sends, nothing is shown without
+ * `view`, and nothing is injected or shared without `control` — and only
+ * through the holder's connection (peer-rights.ts).
  */
 import type SimplePeer from 'simple-peer';
 import { WebSocket } from 'ws';
 import { ERROR_MESSAGES, type ErrorCode } from '../../shared/errors.js';
-import { ServerToAgent, type AgentInfo, type Consent, type IceServer, type SessionState } from '../../shared/protocol.js';
+import { ServerToAgent, type AgentInfo, type IceServer, type SessionState } from '../../shared/protocol.js';
 import { ServerConnection, type SocketLike } from '../../shared/server-connection.js';
-import type { Tool } from '../../shared/permissions.js';
 import { ConsoleLink } from './console-link.js';
 import { ScriptRunner } from './script-runner.js';
 import { ToolsHost } from './tools/host.js';
@@ -20,6 +21,7 @@ import { TOOLS_CHANNEL } from '../../shared/tools.js';
 import { FILES_CHANNEL } from '../../shared/files.js';
 import type { Desktop } from './platform/types.js';
 import { createAgentPeer, isOffer } from './peer.js';
+import { controlHeldElsewhere, peerConsent, peerRefusal, rightsOf, sessionAllows, takesPart, type SessionRights } from './peer-rights.js';
 
 export interface AgentSessionOptions {
   serverUrl: string;
@@ -37,19 +39,25 @@ export interface AgentSessionOptions {
 /** Codes after which retrying cannot help: the agent reports them and exits. */
 const FATAL: ErrorCode[] = ['ERR_CODE_INVALID', 'ERR_CODE_EXPIRED', 'ERR_CODE_USED', 'ERR_RATE_LIMITED', 'ERR_SESSION_ENDED', 'ERR_NOT_AUTHENTICATED', 'ERR_BAD_MESSAGE'];
 
+/** One console's peer connection and what runs over it. */
+interface PeerEntry {
+  peerId: string;
+  technicianId: number;
+  peer: SimplePeer.Instance;
+  link: ConsoleLink | null;
+  tools: ToolsHost | null;
+  files: FilesHost | null;
+}
+
 export class AgentSession {
   private readonly conn: ServerConnection<ServerToAgent>;
   private resumeKey: string | null = null;
   private iceServers: IceServer[] = [];
-  /** What the user allowed on the portal. */
-  private consent: Consent = { view: false, control: false };
-  /** What the server lets the session's technician do. */
-  private grants: readonly Tool[] = [];
+  /** What the user allowed on the portal, what the server grants the holder, and who takes part. */
+  private rights: SessionRights = { consent: { view: false, control: false }, grants: [], holder: null, participants: null };
   private readonly scripts = new ScriptRunner({ send: (m) => this.conn.send(m) });
-  private peer: SimplePeer.Instance | null = null;
-  private link: ConsoleLink | null = null;
-  private tools: ToolsHost | null = null;
-  private files: FilesHost | null = null;
+  /** The consoles' peer connections, by the server's peerId. */
+  private readonly peers = new Map<string, PeerEntry>();
   private finished = false;
   private resolveDone!: (r: { code: number; reason: string }) => void;
   /** Resolves when the session is over, with the process exit code. */
@@ -87,10 +95,14 @@ export class AgentSession {
         this.onState(msg.state);
         return;
       case 'signal':
-        this.onSignal(msg.data);
+        this.onSignal(msg.peerId, msg.technicianId, msg.data);
+        return;
+      case 'peer:closed':
+        // Its console connection is gone: nothing more will come over that peer.
+        this.dropPeer(msg.peerId);
         return;
       case 'script:run':
-        if (this.allowed('scripts')) this.scripts.run(msg.runId, msg.shell, msg.body);
+        if (sessionAllows(this.rights, 'scripts')) this.scripts.run(msg.runId, msg.shell, msg.body);
         else this.conn.send({ type: 'script:exit', runId: msg.runId, code: null, error: 'Scripts are not allowed in this session.' });
         return;
       case 'error':
@@ -106,60 +118,51 @@ export class AgentSession {
       this.finish(0, `session ${state.endedReason ?? 'ended'}`);
       return;
     }
-    // Transferred back to a queue: the old technician's peer goes; the next one builds a new peer when he accepts.
-    if (state.status === 'waiting' && this.peer) this.dropPeer();
-    this.consent = state.consent;
-    this.grants = state.grants;
-    this.link?.setConsent(this.effectiveConsent());
-    this.tools?.revoked();
-    this.files?.revoked();
-    if (!this.allowed('scripts')) this.scripts.stop();
+    // Transferred back to a queue: the old technicians' peers go; the next one builds a new peer when he accepts.
+    if (state.status === 'waiting') this.dropAll();
+    this.rights = rightsOf(state);
+    // Recomputed for every peer at every change: consent, grants, who holds control, who left.
+    for (const entry of [...this.peers.values()]) {
+      if (!takesPart(this.rights, entry.technicianId)) {
+        this.opts.log('a technician left the session: closing his peer connection');
+        this.dropPeer(entry.peerId);
+        continue;
+      }
+      entry.link?.setConsent(peerConsent(this.rights, entry.technicianId), controlHeldElsewhere(this.rights, entry.technicianId));
+      entry.tools?.revoked();
+      entry.files?.revoked();
+    }
+    if (!sessionAllows(this.rights, 'scripts')) this.scripts.stop();
   }
 
-  /** Why a tool is refused: the server's grant first, then the user's consent. */
-  private refusal(tool: Tool): ErrorCode | null {
-    if (!this.grants.includes(tool)) return 'ERR_PERMISSION';
-    return this.allowed(tool) ? null : 'ERR_CONSENT';
-  }
-
-  /**
-   * A tool is usable only when the server grants it to the technician AND the
-   * user allowed it. Scripts are shell code: they need the user's shell consent.
-   */
-  private allowed(tool: Tool): boolean {
-    if (!this.grants.includes(tool)) return false;
-    if (tool === 'scripts') return this.consent.shell === true;
-    return this.consent[tool as keyof Consent] === true;
-  }
-
-  private effectiveConsent(): Consent {
-    return { view: this.allowed('view'), control: this.allowed('control') };
-  }
-
-  private onSignal(data: Record<string, unknown>): void {
+  private onSignal(peerId: string, technicianId: number, data: Record<string, unknown>): void {
+    let entry = this.peers.get(peerId);
     // A fresh offer means the console started over (reload, reconnect): follow it.
-    if (isOffer(data) || !this.peer) this.newPeer();
+    if (isOffer(data) || !entry || entry.technicianId !== technicianId) entry = this.newPeer(peerId, technicianId);
     try {
-      this.peer!.signal(data as unknown as SimplePeer.SignalData);
+      entry.peer.signal(data as unknown as SimplePeer.SignalData);
     } catch (e) {
       this.opts.log(`bad signal from the console: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
 
-  private newPeer(): void {
-    this.dropPeer();
+  private newPeer(peerId: string, technicianId: number): PeerEntry {
+    this.dropPeer(peerId);
     const peer = createAgentPeer(this.iceServers);
-    this.peer = peer;
+    const entry: PeerEntry = { peerId, technicianId, peer, link: null, tools: null, files: null };
+    this.peers.set(peerId, entry);
+    const current = () => this.peers.get(peerId) === entry;
     peer.on('signal', (data) => {
       // The tools channel is pre-negotiated: its end must exist before the console can use it, or
       // libdatachannel resets the stream at the first message. The answer is the last moment before that.
-      if (data.type === 'answer' && !this.tools) this.openSideChannels(peer);
-      this.conn.send({ type: 'signal', data });
+      if (data.type === 'answer' && !entry.tools) this.openSideChannels(entry);
+      this.conn.send({ type: 'signal', peerId, data });
     });
     peer.on('connect', () => {
+      if (!current()) return;
       this.opts.log('peer connection open');
       const channel = (peer as unknown as { _channel?: { bufferedAmount: number } })._channel;
-      this.link = new ConsoleLink({
+      entry.link = new ConsoleLink({
         desktop: this.opts.desktop,
         send: (msg) => {
           if (peer.connected) peer.send(msg);
@@ -167,16 +170,17 @@ export class AgentSession {
         bufferedAmount: () => channel?.bufferedAmount ?? 0,
         log: this.opts.log,
       });
-      this.link.setConsent(this.effectiveConsent());
+      entry.link.setConsent(peerConsent(this.rights, technicianId), controlHeldElsewhere(this.rights, technicianId));
     });
-    peer.on('data', (buf: Uint8Array) => void this.link?.receive(buf));
+    peer.on('data', (buf: Uint8Array) => void entry.link?.receive(buf));
     peer.on('close', () => {
-      if (this.peer === peer) this.dropPeer();
+      if (current()) this.dropPeer(peerId);
     });
     peer.on('error', (e: Error) => {
       this.opts.log(`peer connection error: ${e.message}`);
-      if (this.peer === peer) this.dropPeer();
+      if (current()) this.dropPeer(peerId);
     });
+    return entry;
   }
 
   /**
@@ -185,43 +189,50 @@ export class AgentSession {
    * behind a shell. Both sides create them pre-negotiated with fixed ids: no
    * extra signalling round.
    */
-  private openSideChannels(peer: SimplePeer.Instance): void {
+  private openSideChannels(entry: PeerEntry): void {
+    const { peer, technicianId } = entry;
+    // Only the holder's connection may use them; asked again at every request and on every state change.
     const tools = new ToolsHost({
       channel: sideChannel(peer, TOOLS_CHANNEL, (buf) => tools.receive(buf), () => tools.hello()),
-      allowed: (tool) => this.refusal(tool),
+      allowed: (tool) => peerRefusal(this.rights, technicianId, tool),
       onElevatedCommand: (line) => this.conn.send({ type: 'audit:command', line }),
       log: this.opts.log,
     });
-    this.tools = tools;
+    entry.tools = tools;
     const files = new FilesHost({
       channel: sideChannel(peer, FILES_CHANNEL, (buf) => files.receive(buf), () => files.hello()),
-      allowed: () => this.refusal('files'),
+      allowed: () => peerRefusal(this.rights, technicianId, 'files'),
       roots: this.opts.files.roots,
       owner: this.opts.files.owner,
-      screenBusy: () => this.link?.screenBusy() ?? false,
+      screenBusy: () => entry.link?.screenBusy() ?? false,
       log: this.opts.log,
     });
-    this.files = files;
+    entry.files = files;
   }
 
-  private dropPeer(): void {
+  private dropPeer(peerId: string): void {
+    const entry = this.peers.get(peerId);
+    if (!entry) return;
+    this.peers.delete(peerId);
     // Closing the link lets go of whatever the console held down.
-    this.link?.close();
-    this.link = null;
-    void this.tools?.dispose();
-    this.tools = null;
-    void this.files?.dispose();
-    this.files = null;
-    const p = this.peer;
-    this.peer = null;
-    p?.destroy();
+    entry.link?.close();
+    entry.link = null;
+    void entry.tools?.dispose();
+    entry.tools = null;
+    void entry.files?.dispose();
+    entry.files = null;
+    entry.peer.destroy();
+  }
+
+  private dropAll(): void {
+    for (const peerId of [...this.peers.keys()]) this.dropPeer(peerId);
   }
 
   private finish(code: number, reason: string): void {
     if (this.finished) return;
     this.finished = true;
     this.scripts.stop();
-    this.dropPeer();
+    this.dropAll();
     this.conn.stop();
     this.resolveDone({ code, reason });
   }

@@ -127,7 +127,16 @@
     }
     var list = $('participants');
     list.textContent = '';
-    participant(list, s.technician ? tech + ' (technician)' : 'Technician', s.status === 'active' && s.consoleOnline);
+    var shared = s.participants && s.participants.length > 1 ? s.participants : null;
+    if (shared) {
+      // A shared session: everyone taking part, and who has control.
+      shared.forEach(function (p) {
+        var online = s.status === 'active' && (p.control ? s.consoleOnline : !!p.online);
+        participant(list, p.displayName + (p.control ? ' (technician, has control)' : ' (technician, watching)'), online);
+      });
+    } else {
+      participant(list, s.technician ? tech + ' (technician)' : 'Technician', s.status === 'active' && s.consoleOnline);
+    }
     participant(list, 'Your computer (support client)', s.agentOnline);
     $('start-client').hidden = s.agentOnline || s.status === 'ended';
     CONSENTS.forEach(function (key) { $('consent-' + key).checked = !!s.consent[key]; });

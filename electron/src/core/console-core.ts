@@ -278,6 +278,18 @@ export function createConsoleCore(opts: ConsoleCoreOptions): ConsoleCore {
       await requireConn().request({ type: 'session:transfer', requestId, to, note });
       return {};
     },
+    async 'session:invite'({ requestId, technicianId }) {
+      await requireConn().request({ type: 'session:invite', requestId, technicianId });
+      return {};
+    },
+    async 'session:handover'({ requestId, technicianId }) {
+      await requireConn().request({ type: 'session:handover', requestId, technicianId });
+      return {};
+    },
+    async 'session:leave'({ requestId }) {
+      await requireConn().request({ type: 'session:leave', requestId });
+      return {};
+    },
     async 'team-chat:send'({ to, text }) {
       await requireConn().request({ type: 'team-chat:send', to, text, clientId: randomUUID() });
       return {};

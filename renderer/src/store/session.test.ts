@@ -31,6 +31,19 @@ describe('session slice', () => {
     expect(s.peer).toBe('idle');
   });
 
+  it('a shared session opens for an invited technician and leaves his console when it no longer lists him', () => {
+    const ann = { technicianId: 1, displayName: 'Ann', control: true };
+    const bob = { technicianId: 2, displayName: 'Bob', control: false };
+    let s = sessionChanged(initialSession, sessionState({ participants: [ann, bob] }), 2);
+    expect(s.session?.requestId).toBe('r1');
+    s = peerChanged(s, 'connected');
+    s = sessionChanged(s, sessionState({ participants: [ann] }), 2);
+    expect(s).toMatchObject({ session: null, peer: 'idle' });
+    // A state that does not list him never opens it; without a participants list nothing changes.
+    expect(sessionChanged(initialSession, sessionState({ participants: [ann] }), 2)).toBe(initialSession);
+    expect(sessionChanged(initialSession, sessionState(), 2).session?.requestId).toBe('r1');
+  });
+
   it('a late "ended" for a session nobody shows does not reopen it', () => {
     expect(sessionChanged(initialSession, sessionState({ status: 'ended' }))).toBe(initialSession);
   });

@@ -60,16 +60,19 @@ const freshSession = { screenChoice: { monitor: null, quality: null }, remoteCli
 
 export const initialSession: SessionData = { session: null, ...noPeer, ...freshSession, handedOver: null };
 
-export function sessionChanged(data: SessionData, next: SessionState): SessionData {
+/** `me`: the signed-in technician; a shared session that no longer lists him (he left) leaves this console. */
+export function sessionChanged(data: SessionData, next: SessionState, me: number | null = null): SessionData {
   const current = data.session;
+  const left = me !== null && next.status === 'active' && next.participants !== undefined && !next.participants.some((p) => p.technicianId === me);
   if (!current || current.requestId !== next.requestId) {
     // A session opens when accepted: the core also reports requests still
     // waiting in the queue (e.g. one made with this technician's code) and
     // late `ended`s of sessions already dismissed. The UI holds one session;
     // another may replace it only once it has ended.
     const free = !current || current.status === 'ended';
-    return free && next.status === 'active' ? { ...data, ...noPeer, ...freshSession, session: next } : data;
+    return free && next.status === 'active' && !left ? { ...data, ...noPeer, ...freshSession, session: next } : data;
   }
+  if (left) return { ...data, ...noPeer, ...freshSession, session: null };
   if (next.status === 'ended') return { ...data, ...noPeer, remoteScreen: data.remoteScreen, session: next };
   // What the agent reported (the consent it enforces, its monitors, its quality) is about the agent that just left.
   const agentGone = current.agentOnline && !next.agentOnline;
@@ -172,7 +175,7 @@ export interface SessionSlice extends SessionData {
 
 export const createSessionSlice: StateCreator<AppState, [], [], SessionSlice> = (set) => ({
   ...initialSession,
-  sessionChanged: (state) => set((s) => sessionChanged(s, state)),
+  sessionChanged: (state) => set((s) => sessionChanged(s, state, s.technician?.id ?? null)),
   sessionDismissed: () => set((s) => sessionDismissed(s)),
   peerChanged: (peer) => set((s) => peerChanged(s, peer)),
   toolsChanged: (open) => set((s) => toolsChanged(s, open)),

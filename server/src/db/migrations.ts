@@ -301,6 +301,19 @@ export function migrations(isPostgres: boolean): Record<string, Migration> {
         await db.schema.createIndex('team_chat_once').on('team_chat_messages').columns(['sender_id', 'client_id']).unique().execute();
       },
     },
+    '0008-participants': {
+      async up(db: Kysely<unknown>) {
+        // The technicians invited into a shared session besides its holder (requests.accepted_by).
+        await db.schema.createTable('session_participants')
+          .addColumn('request_id', 'text', (c) => c.notNull().references('requests.id'))
+          .addColumn('technician_id', 'integer', (c) => c.notNull().references('technicians.id').onDelete('cascade'))
+          .addColumn('invited_by', 'integer', (c) => c.notNull())
+          .addColumn('joined_at', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('session_participants_pk', ['request_id', 'technician_id'])
+          .execute();
+        await db.schema.createIndex('session_participants_by_technician').on('session_participants').column('technician_id').execute();
+      },
+    },
     '0006-escalation': {
       async up(db: Kysely<unknown>) {
         const id = <T extends string>(t: CreateTableBuilder<T>) => withAutoId(t, isPostgres);

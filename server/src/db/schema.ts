@@ -192,6 +192,14 @@ export interface SessionNotesTable {
   created_at: number;
 }
 
+/** A technician invited into a shared session besides its holder (0008-participants). */
+export interface SessionParticipantsTable {
+  request_id: string;
+  technician_id: number;
+  invited_by: number;
+  joined_at: number;
+}
+
 /** Technician chat outside sessions (0007-buttons). */
 export interface TeamChatMessagesTable {
   id: Generated<number>;
@@ -250,6 +258,7 @@ export interface Database {
   support_buttons: SupportButtonsTable;
   team_chat_messages: TeamChatMessagesTable;
   session_notes: SessionNotesTable;
+  session_participants: SessionParticipantsTable;
 }
 
 export type Db = Kysely<Database>;

@@ -70,6 +70,8 @@ export async function moveToQueue(db: Db, requestId: string, from: number, targe
       if (row.status === 'ended') throw new LifelineError('ERR_SESSION_ENDED');
       throw new LifelineError('ERR_PERMISSION', 'Only the technician holding the session may transfer it.');
     }
+    // A shared session's invited technicians leave with the holder.
+    await trx.deleteFrom('session_participants').where('request_id', '=', requestId).execute();
     await trx.insertInto('session_notes').values({ request_id: requestId, author_id: from, kind: 'transfer', target: target.label, text: note, created_at: at }).execute();
     return trx.selectFrom('requests').selectAll().where('id', '=', requestId).executeTakeFirstOrThrow();
   });
@@ -88,13 +90,17 @@ export async function transferSession(ctx: ServerContext, technician: Technician
     throw new LifelineError('ERR_PERMISSION', 'Only the technician holding the session may transfer it.');
   }
   const target = await resolveTarget(ctx.db, msg.to, technician.id);
+  const invited = await ctx.queue.participantsOf(before.id);
   const row = await moveToQueue(ctx.db, before.id, technician.id, target, msg.note);
   await ctx.audit.record(technician.username, 'session.transferred', { requestId: row.id, to: target.audit, note: msg.note });
   // His consoles leave the session; the peer connection goes with them.
-  for (const c of ctx.hub.consolesOf(technician.id)) c.send({ type: 'session:transferred', requestId: row.id, to: target.label, note: msg.note });
+  for (const id of [technician.id, ...invited]) {
+    ctx.hub.dropLinks(row.id, id);
+    for (const c of ctx.hub.consolesOf(id)) c.send({ type: 'session:transferred', requestId: row.id, to: target.label, note: msg.note });
+  }
   await ctx.hub.postChat(row, 'system', 'Lifeline', transferLine(technician.displayName, target.label, msg.note));
-  await ctx.hub.broadcast(row.id);
-  await ctx.hub.sendQueue(technician.id);
+  await ctx.hub.broadcast(row.id, invited);
+  for (const id of [technician.id, ...invited]) await ctx.hub.sendQueue(id);
   // He has one session fewer, and a team's request is routed.
   await ctx.desk.changed();
 }

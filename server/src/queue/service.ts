@@ -118,6 +118,11 @@ export class QueueService {
       .where((eb) => eb.or([
         eb('accepted_by', '=', technicianId),
         eb.and([eb('status', '=', 'waiting'), inQueuesOfSql(eb, technicianId)]),
+        // Shared sessions he was invited into.
+        eb.and([
+          eb('status', '=', 'active'),
+          eb('id', 'in', eb.selectFrom('session_participants').select('session_participants.request_id').where('session_participants.technician_id', '=', technicianId)),
+        ]),
       ]))
       .orderBy('created_at')
       .execute();
@@ -141,6 +146,18 @@ export class QueueService {
     if (!inQueuesOf(row, await this.viewer(technicianId))) throw new LifelineError('ERR_PERMISSION');
     if (row.status === 'ended') throw new LifelineError('ERR_SESSION_ENDED');
     throw new LifelineError('ERR_ALREADY_TAKEN');
+  }
+
+  /** The technicians invited into a session besides its holder, in the order they joined. */
+  async participantsOf(requestId: string): Promise<number[]> {
+    const rows = await this.db
+      .selectFrom('session_participants')
+      .select('technician_id')
+      .where('request_id', '=', requestId)
+      .orderBy('joined_at')
+      .orderBy('technician_id')
+      .execute();
+    return rows.map((r) => r.technician_id);
   }
 
   /** The technician with the teams he belongs to, for the visibility rules. */
@@ -277,7 +294,19 @@ export function parseAgentInfo(row: RequestRow): AgentInfo | null {
   }
 }
 
-/** May this technician act on (chat in, signal for, end) this request? */
+/**
+ * May this technician act on (chat in, signal for, end, transfer) this request?
+ * The holder of an active session; the owner of a waiting personal request.
+ */
 export function canAct(row: RequestRow, technicianId: number): boolean {
   return row.status === 'active' ? row.accepted_by === technicianId : row.technician_id === technicianId;
+}
+
+/**
+ * May this technician take part in (see, chat in, signal for) this request?
+ * Whoever may act on it, and the colleagues invited into an active session
+ * (`invited`: QueueService.participantsOf).
+ */
+export function canJoin(row: RequestRow, technicianId: number, invited: readonly number[]): boolean {
+  return canAct(row, technicianId) || (row.status === 'active' && invited.includes(technicianId));
 }

@@ -3,6 +3,7 @@
  * holds what must survive a restart; the hub holds only live connections.
  */
 import type { QueueItem, ServerToAgent, ServerToConsole, ServerToPortal, SessionState, Technician } from '../../../shared/protocol.js';
+import type { Participant } from '../../../shared/sharing.js';
 import type { ChatService } from '../chat/service.js';
 import type { AuthService } from '../auth/service.js';
 import { consentOf, parseAgentInfo, type QueueService, type RequestRow } from '../queue/service.js';
@@ -12,7 +13,8 @@ export interface Peer<Out> {
   send(msg: Out): void;
   close(code: number, reason: string): void;
 }
-export type ConsolePeer = Peer<ServerToConsole> & { technician: Technician };
+/** `peerId`: the connection's id for the agent (one peer connection per console connection). */
+export type ConsolePeer = Peer<ServerToConsole> & { technician: Technician; peerId: string };
 export type AgentPeer = Peer<ServerToAgent>;
 export type PortalPeer = Peer<ServerToPortal>;
 
@@ -20,8 +22,8 @@ export class Hub {
   private readonly consoles = new Map<number, Set<ConsolePeer>>();
   private readonly agents = new Map<string, AgentPeer>();
   private readonly portals = new Map<string, PortalPeer>();
-  /** The console connection driving each session's peer connection (the last one that signalled). */
-  private readonly driver = new Map<string, ConsolePeer>();
+  /** Per session, the console connections with a peer connection to its agent, by peerId. */
+  private readonly links = new Map<string, Map<string, ConsolePeer>>();
 
   constructor(private readonly queue: QueueService, private readonly chat: ChatService, private readonly auth: AuthService) {}
 
@@ -33,7 +35,12 @@ export class Hub {
 
   removeConsole(c: ConsolePeer): void {
     this.consoles.get(c.technician.id)?.delete(c);
-    for (const [requestId, d] of this.driver) if (d === c) this.driver.delete(requestId);
+    // The agent keeps its peer: a connected peer needs no more signalling, and a server connection
+    // that drops for a moment must not cut the screen; a closed page closes its peer itself.
+    for (const [requestId, byPeer] of this.links) {
+      byPeer.delete(c.peerId);
+      if (!byPeer.size) this.links.delete(requestId);
+    }
   }
 
   /** Attaches the agent of a request, replacing a previous connection of it. */
@@ -61,14 +68,39 @@ export class Hub {
     return this.agents.get(requestId);
   }
 
-  setDriver(requestId: string, c: ConsolePeer): void {
-    this.driver.set(requestId, c);
+  /** Records that this console connection signals for the session: the agent's answers for its peerId go to it. */
+  setLink(requestId: string, c: ConsolePeer): void {
+    let byPeer = this.links.get(requestId);
+    if (!byPeer) this.links.set(requestId, (byPeer = new Map()));
+    byPeer.set(c.peerId, c);
   }
 
-  /** The console that should receive the agent's signals for this session. */
-  driverFor(row: RequestRow): ConsolePeer | undefined {
-    const d = this.driver.get(row.id);
-    if (d) return d;
+  /** Forgets a technician's links to a session (he left it, or it went back to a queue). */
+  dropLinks(requestId: string, technicianId: number): void {
+    const byPeer = this.links.get(requestId);
+    if (!byPeer) return;
+    for (const [peerId, c] of byPeer) {
+      if (c.technician.id !== technicianId) continue;
+      byPeer.delete(peerId);
+      this.agents.get(requestId)?.send({ type: 'peer:closed', peerId });
+    }
+    if (!byPeer.size) this.links.delete(requestId);
+  }
+
+  /**
+   * The console that should receive an agent's signal for this session: the
+   * one with that peerId, if it still takes part (`invited`: the session's
+   * invited technicians). Without a peerId (an older agent), the holder's
+   * latest link, else any console of the holder.
+   */
+  linkFor(row: RequestRow, peerId: string | undefined, invited: readonly number[]): ConsolePeer | undefined {
+    const byPeer = this.links.get(row.id);
+    if (peerId !== undefined) {
+      const c = byPeer?.get(peerId);
+      return c && (c.technician.id === row.accepted_by || invited.includes(c.technician.id)) ? c : undefined;
+    }
+    const held = [...(byPeer?.values() ?? [])].filter((c) => c.technician.id === row.accepted_by).at(-1);
+    if (held) return held;
     const set = row.accepted_by != null ? this.consoles.get(row.accepted_by) : undefined;
     return set ? [...set][0] : undefined;
   }
@@ -107,7 +139,26 @@ export class Hub {
       grants: techId != null ? await this.auth.permissionsOf(techId) : [],
       agent: parseAgentInfo(row),
       endedReason: row.ended_reason,
+      participants: await this.participantsOf(row),
     };
+  }
+
+  /** The holder (with control) and the invited technicians of an accepted session; none before. */
+  async participantsOf(row: RequestRow): Promise<Participant[]> {
+    if (row.accepted_by == null) return [];
+    const ids = [row.accepted_by, ...(await this.queue.participantsOf(row.id)).filter((id) => id !== row.accepted_by)];
+    const out: Participant[] = [];
+    for (const id of ids) {
+      const tech = await this.auth.getTechnician(id).catch(() => null);
+      if (tech) out.push({ technicianId: tech.id, displayName: tech.displayName, control: id === row.accepted_by, online: this.isOnline(id) });
+    }
+    return out;
+  }
+
+  /** The technicians taking part in a request: its personal queue's owner, whoever accepted it and whom he invited. */
+  async technicianIdsOf(row: RequestRow): Promise<number[]> {
+    const invited = row.accepted_by != null ? await this.queue.participantsOf(row.id) : [];
+    return [...new Set([row.technician_id, row.accepted_by, ...invited].filter((id): id is number => id != null))];
   }
 
   queueItem(row: RequestRow, names: QueueNames = NO_NAMES): QueueItem {
@@ -144,14 +195,14 @@ export class Hub {
     for (const techId of audience === 'everyone' ? online : audience.filter((id) => online.includes(id))) await this.sendQueue(techId);
   }
 
-  /** Tells everyone involved in a request its current state. */
-  async broadcast(requestId: string): Promise<void> {
+  /** Tells everyone involved in a request its current state (and `also`: technicians who just stopped taking part). */
+  async broadcast(requestId: string, also: readonly number[] = []): Promise<void> {
     const row = await this.queue.get(requestId);
     if (!row) return;
     const state = await this.stateOf(row);
     this.portals.get(requestId)?.send({ type: 'session:state', state });
     this.agents.get(requestId)?.send({ type: 'session:state', state });
-    for (const techId of technicianIdsOf(row)) {
+    for (const techId of new Set([...(await this.technicianIdsOf(row)), ...also])) {
       for (const c of this.consolesOf(techId)) c.send({ type: 'session:state', state });
     }
     await this.sendQueues(row);
@@ -162,11 +213,6 @@ export class Hub {
     const message = await this.chat.add({ requestId: row.id, from, author, text, clientId });
     if (!message) return;
     this.portals.get(row.id)?.send({ type: 'chat:message', message });
-    for (const techId of technicianIdsOf(row)) for (const c of this.consolesOf(techId)) c.send({ type: 'chat:message', message });
+    for (const techId of await this.technicianIdsOf(row)) for (const c of this.consolesOf(techId)) c.send({ type: 'chat:message', message });
   }
-}
-
-/** The technicians taking part in a request: its personal queue's owner and whoever accepted it. */
-function technicianIdsOf(row: RequestRow): number[] {
-  return [...new Set([row.technician_id, row.accepted_by].filter((id): id is number => id != null))];
 }

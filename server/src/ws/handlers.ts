@@ -8,10 +8,12 @@ import type {
   AgentToServer, ConsoleToServer, Hello, PortalToServer, ServerToAgent, ServerToConsole, ServerToPortal,
 } from '../../../shared/protocol.js';
 import type { ServerContext } from '../context.js';
-import { canAct, consentOf, parseAgentInfo } from '../queue/service.js';
+import { randomUUID } from 'node:crypto';
+import { canAct, canJoin, consentOf, parseAgentInfo } from '../queue/service.js';
 import type { Peer } from '../sessions/hub.js';
 import { handleJumpConsole } from './jump-handlers.js';
 import { transferSession } from '../escalation/transfer.js';
+import { handOverSession, inviteToSession, leaveSession } from '../sharing/sharing.js';
 
 export interface Handler {
   message(msg: never): Promise<void>;
@@ -22,26 +24,34 @@ type HelloOf<R extends Hello['role']> = Extract<Hello, { role: R }>;
 
 export async function handleConsole(ctx: ServerContext, peer: Peer<ServerToConsole>, hello: HelloOf<'console'>): Promise<Handler> {
   const technician = await ctx.auth.authenticate(hello.token);
-  const self = { ...peer, technician };
+  // The agent tells this connection's peer connection apart from a colleague's in a shared session by it.
+  const self = { ...peer, technician, peerId: randomUUID() };
   ctx.hub.addConsole(self);
   peer.send({ type: 'welcome', technician, iceServers: ctx.iceServers });
   const rows = await ctx.queue.listFor(technician.id);
   peer.send(await ctx.hub.queueSnapshot(technician.id));
   for (const row of rows) {
     // Team and general requests that wait are only listed; their chat is his once he accepts.
-    if (!canAct(row, technician.id)) continue;
+    if (!canJoin(row, technician.id, await ctx.queue.participantsOf(row.id))) continue;
     peer.send({ type: 'session:state', state: await ctx.hub.stateOf(row) });
     peer.send({ type: 'chat:history', requestId: row.id, messages: await ctx.chat.history(row.id) });
     // Agent and portal learn that the technician is (back) online.
-    if (row.accepted_by === technician.id) await ctx.hub.broadcast(row.id);
+    if (row.status === 'active') await ctx.hub.broadcast(row.id);
   }
   // He is online now: presence changes, and what waits may be routed to him.
   await ctx.desk.changed();
   peer.send(ctx.desk.presenceSnapshot());
 
+  /** The holder (or a waiting request's owner): end, scripts. */
   const permitted = async (requestId: string) => {
     const row = await ctx.queue.getOrThrow(requestId);
     if (!canAct(row, technician.id)) throw new LifelineError('ERR_PERMISSION');
+    return row;
+  };
+  /** The holder or an invited colleague: chat, signalling. */
+  const participating = async (requestId: string) => {
+    const row = await ctx.queue.getOrThrow(requestId);
+    if (!canJoin(row, technician.id, await ctx.queue.participantsOf(row.id))) throw new LifelineError('ERR_PERMISSION');
     return row;
   };
 
@@ -50,7 +60,7 @@ export async function handleConsole(ctx: ServerContext, peer: Peer<ServerToConso
       switch (msg.type) {
         case 'queue:accept': {
           const row = await ctx.queue.accept(msg.requestId, technician.id);
-          ctx.hub.setDriver(row.id, self);
+          ctx.hub.setLink(row.id, self);
           await ctx.audit.record(technician.username, 'session.accepted', { requestId: row.id });
           // From a team or the general queue, the chat so far is new to him.
           const messages = await ctx.chat.history(row.id);
@@ -65,6 +75,12 @@ export async function handleConsole(ctx: ServerContext, peer: Peer<ServerToConso
           return handleJumpConsole(ctx, self, msg);
         case 'session:transfer':
           return transferSession(ctx, technician, msg);
+        case 'session:invite':
+          return inviteToSession(ctx, technician, msg);
+        case 'session:handover':
+          return handOverSession(ctx, technician, msg);
+        case 'session:leave':
+          return leaveSession(ctx, technician, msg);
         case 'team-chat:send': {
           const { message, audience } = await ctx.teamChat.send(technician.id, msg.to, msg.text, msg.clientId);
           for (const id of audience) for (const c of ctx.hub.consolesOf(id)) c.send({ type: 'team-chat:message', message });
@@ -82,7 +98,7 @@ export async function handleConsole(ctx: ServerContext, peer: Peer<ServerToConso
           return;
         }
         case 'chat:send': {
-          const row = await permitted(msg.requestId);
+          const row = await participating(msg.requestId);
           if (row.status === 'ended') throw new LifelineError('ERR_SESSION_ENDED');
           await ctx.hub.postChat(row, 'technician', technician.displayName, msg.text, msg.clientId);
           return;
@@ -102,12 +118,12 @@ export async function handleConsole(ctx: ServerContext, peer: Peer<ServerToConso
           return;
         }
         case 'signal': {
-          const row = await permitted(msg.requestId);
+          const row = await participating(msg.requestId);
           if (row.status !== 'active') throw new LifelineError('ERR_SESSION_ENDED', 'The session is not active.');
           const agent = ctx.hub.agent(row.id);
           if (!agent) throw new LifelineError('ERR_NOT_CONNECTED', "The user's client is not connected.");
-          ctx.hub.setDriver(row.id, self);
-          agent.send({ type: 'signal', data: msg.data });
+          ctx.hub.setLink(row.id, self);
+          agent.send({ type: 'signal', peerId: self.peerId, technicianId: technician.id, data: msg.data });
           return;
         }
       }
@@ -115,7 +131,8 @@ export async function handleConsole(ctx: ServerContext, peer: Peer<ServerToConso
     async closed() {
       ctx.hub.removeConsole(self);
       ctx.jumpLive.unwatch(self);
-      for (const row of await ctx.queue.listFor(technician.id)) if (row.accepted_by === technician.id) await ctx.hub.broadcast(row.id);
+      // His sessions, shared ones included, show him offline.
+      for (const row of await ctx.queue.listFor(technician.id)) if (row.status === 'active') await ctx.hub.broadcast(row.id);
       await ctx.desk.changed();
     },
   };
@@ -153,9 +170,9 @@ export async function handleAgent(ctx: ServerContext, peer: Peer<ServerToAgent>,
         case 'signal': {
           const row = await ctx.queue.getOrThrow(requestId);
           if (row.status !== 'active') throw new LifelineError('ERR_SESSION_ENDED', 'The session is not active.');
-          const driver = ctx.hub.driverFor(row);
-          if (!driver) throw new LifelineError('ERR_NOT_CONNECTED', 'The technician is not connected.');
-          driver.send({ type: 'signal', requestId, data: msg.data });
+          const link = ctx.hub.linkFor(row, msg.peerId, await ctx.queue.participantsOf(row.id));
+          if (!link) throw new LifelineError('ERR_NOT_CONNECTED', 'The technician is not connected.');
+          link.send({ type: 'signal', requestId, data: msg.data });
           return;
         }
         case 'script:output': {

@@ -69,7 +69,7 @@ export async function handleJumpConsole(ctx: ServerContext, self: ConsolePeer, m
     }
     case 'jump:start': {
       const requestId = await startJumpSession(ctx, self.technician, msg.clientId);
-      ctx.hub.setDriver(requestId, self);
+      ctx.hub.setLink(requestId, self);
       return;
     }
   }

@@ -13,6 +13,8 @@ import { capability, tabAvailability, TOOL_TABS, type Availability, type ToolTab
 import { ToolTabs } from '../tools/ToolTabs.js';
 import { useFilesSession, useSessionLink, useToolsLink } from './use-session-link.js';
 import { TransferForm } from './Transfer.js';
+import { SharingForm } from './Sharing.js';
+import { heldByOther } from '../../../../shared/sharing.js';
 
 const allowed = (yes: boolean) => (yes ? 'allowed' : 'not allowed');
 
@@ -28,20 +30,29 @@ export function SessionView({ session }: { session: SessionState }) {
   const tools = useToolsLink();
   const files = useFilesSession();
   const [tab, setTab] = useState<ToolTab>('screen');
-  const [transferOpen, setTransferOpen] = useState(false);
+  const [form, setForm] = useState<'transfer' | 'invite' | 'handover' | null>(null);
+  const toggle = (f: 'transfer' | 'invite' | 'handover') => setForm((open) => (open === f ? null : f));
+  const me = useAppState((s) => s.technician?.id ?? null);
+  // In a shared session another technician may hold control: this console then only watches.
+  const other = heldByOther(session.participants, me);
+  const shared = (session.participants?.length ?? 0) > 1;
   // A panel is built the first time its tab is shown and then kept, so a shell survives a look at the screen.
   const [visited, setVisited] = useState<ReadonlySet<ToolTab>>(() => new Set(['screen']));
   const panelIds = useId();
   const panelId = (t: ToolTab) => `${panelIds}-${t}`;
   const availability = useMemo(
-    () => Object.fromEntries(TOOL_TABS.map((t) => [t, tabAvailability(session, t)])) as Record<ToolTab, Availability>,
-    [session],
+    () => Object.fromEntries(TOOL_TABS.map((t) => [
+      t,
+      other && t !== 'screen' ? { ok: false, reason: `${other.displayName} has control; only the technician holding control can use this.` } : tabAvailability(session, t),
+    ])) as Record<ToolTab, Availability>,
+    [session, other],
   );
   const selectTab = (t: ToolTab) => {
     setTab(t);
     setVisited((v) => (v.has(t) ? v : new Set([...v, t])));
   };
   const end = useAction(() => api.invoke('session:end', { requestId: session.requestId }));
+  const leave = useAction(() => api.invoke('session:leave', { requestId: session.requestId }));
   const confirmEnd = () => {
     // Ending stops the user's support client; getting back needs the user's help.
     if (window.confirm(`End the session with ${session.customerName}?`)) void end.run();
@@ -86,6 +97,14 @@ export function SessionView({ session }: { session: SessionState }) {
               </dd>
             </div>
           )}
+          {(shared || other) && (
+            <div>
+              <dt>Control</dt>
+              <dd data-testid="control-holder" className={other ? 'warn' : 'ok'} title={session.participants?.map((p) => p.displayName).join(', ')}>
+                {other ? `${other.displayName} has control` : 'You have control'}
+              </dd>
+            </div>
+          )}
           <div>
             <dt>Client</dt>
             <dd data-testid="agent-status" className={session.agentOnline ? 'ok' : 'bad'}>
@@ -103,9 +122,21 @@ export function SessionView({ session }: { session: SessionState }) {
           <button className="button" onClick={dismiss}>
             Back to queue
           </button>
+        ) : other ? (
+          <button className="button" data-testid="session-leave" disabled={leave.pending} onClick={() => void leave.run()}>
+            {leave.pending ? 'Leaving…' : 'Leave'}
+          </button>
         ) : (
           <>
-            <button className="button" data-testid="session-transfer" aria-expanded={transferOpen} onClick={() => setTransferOpen((o) => !o)}>
+            <button className="button" data-testid="session-invite" aria-expanded={form === 'invite'} onClick={() => toggle('invite')}>
+              Invite
+            </button>
+            {shared && (
+              <button className="button" data-testid="session-handover" aria-expanded={form === 'handover'} onClick={() => toggle('handover')}>
+                Hand over control
+              </button>
+            )}
+            <button className="button" data-testid="session-transfer" aria-expanded={form === 'transfer'} onClick={() => toggle('transfer')}>
               Transfer
             </button>
             <button className="button danger" data-testid="session-end" disabled={end.pending} onClick={confirmEnd}>
@@ -114,13 +145,17 @@ export function SessionView({ session }: { session: SessionState }) {
           </>
         )}
       </header>
-      {transferOpen && !ended && <TransferForm requestId={session.requestId} onClose={() => setTransferOpen(false)} />}
+      {!ended && !other && form === 'transfer' && <TransferForm requestId={session.requestId} onClose={() => setForm(null)} />}
+      {!ended && !other && (form === 'invite' || form === 'handover') && (
+        <SharingForm key={form} session={session} kind={form} onClose={() => setForm(null)} />
+      )}
       {ended && (
         <p className="banner" role="status">
           The session has ended{session.endedReason ? `: ${session.endedReason}` : '.'}
         </p>
       )}
       {end.error && <p className="banner error" role="alert">{end.error}</p>}
+      {leave.error && <p className="banner error" role="alert">{leave.error}</p>}
       {agentError && !ended && (
         <p className="banner error" role="alert">
           <span>{agentError}</span>
@@ -168,7 +203,7 @@ export function SessionView({ session }: { session: SessionState }) {
           )}
         </section>
         <aside className="side">
-          {consent.control && !ended && <ClipboardPanel link={link} />}
+          {consent.control && !ended && !other && <ClipboardPanel link={link} />}
           <ChatPanel requestId={session.requestId} open={!ended} />
         </aside>
       </div>
