@@ -15,7 +15,7 @@ import path from 'node:path';
 import { chromium, type Page } from 'playwright-core';
 import { apiPost as post, consentingPortal, startAgent, startServer, startWebConsole, sha256File, startXterm, startXvfb, writeRandomFile, type Proc } from '../e2e/harness.js';
 import { typeMeasured } from './in-page.js';
-import { CHROMIUM_ARGS, clearLine, openConsole, quantile, remoteToPage, round, settle } from './session.js';
+import { CHROMIUM_ARGS, clearLine, openConsoleIn, quantile, remoteToPage, round, settle } from './session.js';
 
 const SIZE = Number(process.env.BENCH_FILE_MB ?? 1024) * 1024 * 1024;
 const MB = 1024 * 1024;
@@ -31,13 +31,17 @@ export async function benchFiles(): Promise<object> {
   const xterm = await startXterm(x.display);
   const server = await startServer();
   const web = await startWebConsole(server.url);
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  // A persistent profile, as a technician's browser or Electron has: an incognito-like context keeps
+  // the origin-private file system (where downloads are written) in memory, not on disk.
+  const browser = await chromium.launchPersistentContext(path.join(tmp, 'profile'), {
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS, viewport: { width: 1400, height: 900 },
+  });
   let agent: Proc | null = null;
   try {
     await writeRandomFile(path.join(tmp, 'up.bin'), SIZE);
     await writeRandomFile(path.join(remote, 'down.bin'), SIZE);
     const token = (await post(`${server.url}/api/login`, { username: 'admin', password: server.adminPassword })).token as string;
-    const page = await openConsole(browser, web.url, server.adminPassword);
+    const page = await openConsoleIn(browser, web.url, server.adminPassword);
     const { code } = await post(`${server.url}/api/codes`, {}, token);
     const { resumeKey } = await post(`${server.url}/api/portal/join`, { code, name: 'Bench files' });
     const portal = await consentingPortal(server.url, resumeKey as string, { view: true, control: true, files: true });

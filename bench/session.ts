@@ -89,7 +89,11 @@ export async function benchSession(): Promise<object> {
 }
 
 export async function openConsole(browser: import('playwright-core').Browser, url: string, password: string): Promise<Page> {
-  const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  return openConsoleIn(await browser.newContext({ viewport: { width: 1400, height: 900 } }), url, password);
+}
+
+/** The console in a context of the caller's (e.g. a persistent profile, whose storage is on disk). */
+export async function openConsoleIn(ctx: import('playwright-core').BrowserContext, url: string, password: string): Promise<Page> {
   // Bench-only instrumentation: keep the page's peer connections to read their transport stats.
   // tsx compiles with esbuild's keepNames, which wraps inner functions of the in-page
   // functions below in a __name() helper the page does not have.
