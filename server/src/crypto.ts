@@ -1,8 +1,14 @@
 import { createHash, randomBytes } from 'node:crypto';
 
-/** An unguessable opaque secret (tokens, resume keys). */
+/**
+ * An unguessable opaque secret (tokens, resume keys). Never starts with '-':
+ * secrets are pasted into command lines (`--token T`), where one would read as an option.
+ */
 export function randomSecret(bytes = 32): string {
-  return randomBytes(bytes).toString('base64url');
+  for (;;) {
+    const secret = randomBytes(bytes).toString('base64url');
+    if (!secret.startsWith('-')) return secret;
+  }
 }
 
 /** Secrets are stored only as their SHA-256; a database leak does not leak live credentials. */
