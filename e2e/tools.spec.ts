@@ -157,14 +157,26 @@ async function bypassingConsole(srv: LifelineServer, username: string, password:
   await new Promise((r) => ws.once('open', r));
   ws.send(JSON.stringify({ type: 'hello', role: 'console', token }));
   const active = await waitFor('an active session', () => states.find((st) => st.status === 'active'));
-  peer = new SimplePeer({ initiator: true, trickle: true, wrtc: nodeWrtc as unknown as SimplePeer.Options['wrtc'] });
-  peer.on('signal', (data) => ws.send(JSON.stringify({ type: 'signal', requestId: active.requestId, data })));
-  // Like the console: the tools channel's end exists before the connection does.
-  const pc = (peer as unknown as { _pc: RTCPeerConnection })._pc;
-  const dc = pc.createDataChannel(TOOLS_CHANNEL.label, { negotiated: true, id: TOOLS_CHANNEL.id });
-  dc.binaryType = 'arraybuffer';
+  // Like the console's peer link: a peer that has not connected in time is replaced by a fresh offer.
+  const connect = async () => {
+    for (let attempt = 1; ; attempt++) {
+      answered = false;
+      early.length = 0;
+      const p = new SimplePeer({ initiator: true, trickle: true, wrtc: nodeWrtc as unknown as SimplePeer.Options['wrtc'] });
+      peer = p;
+      p.on('signal', (data) => ws.send(JSON.stringify({ type: 'signal', requestId: active.requestId, data })));
+      p.on('error', () => undefined);
+      // Like the console: the tools channel's end exists before the connection does.
+      const channel = (p as unknown as { _pc: RTCPeerConnection })._pc.createDataChannel(TOOLS_CHANNEL.label, { negotiated: true, id: TOOLS_CHANNEL.id });
+      channel.binaryType = 'arraybuffer';
+      const connected = await Promise.race([new Promise<boolean>((r) => p.once('connect', () => r(true))), new Promise<boolean>((r) => setTimeout(() => r(false), 15_000))]);
+      if (connected) return channel;
+      p.destroy();
+      if (attempt === 3) throw new Error('no peer connection');
+    }
+  };
   try {
-    await Promise.race([new Promise((r) => peer!.once('connect', r)), new Promise((_, reject) => setTimeout(() => reject(new Error('no peer connection')), 20_000))]);
+    const dc = await connect();
     await waitFor('the tools channel', () => dc.readyState === 'open');
     const decoder = new ToolDecoder();
     const send = (msg: ToolMessage) => {
@@ -191,7 +203,7 @@ async function bypassingConsole(srv: LifelineServer, username: string, password:
     send(request);
     return await Promise.race([answer, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no answer from the agent')), 20_000))]);
   } finally {
-    peer.destroy();
+    (peer as SimplePeer.Instance | null)?.destroy();
     ws.close();
   }
 }
