@@ -146,7 +146,8 @@ async function bypassingConsole(srv: LifelineServer, username: string, password:
   let answered = false;
   const early: SimplePeer.SignalData[] = [];
   const relay = (data: SimplePeer.SignalData) => {
-    if (!peer) return;
+    // Late candidates may still come in once this client is done with its peer.
+    if (!peer || peer.destroyed) return;
     if (data.type === 'answer') {
       answered = true;
       peer.signal(data);
