@@ -288,3 +288,38 @@ test('a removed jump client is told to uninstall: its config is gone, it stops, 
   expect(fs.existsSync(spare)).toBe(false);
   await alice.close();
 });
+
+test('a passive jump client holds no connection, yet a session starts at once: the server wakes it where it last checked in', async ({ browser }) => {
+  await admin('add-jump-group', 'Kiosks', '--teams', 'Ops', '--no-prompt');
+  const out = await admin('jump-token', '--group', 'Kiosks', '--expires', '1h');
+  const token = /^token: (\S+)$/m.exec(out)![1]!;
+  const passiveConfig = path.join(work, 'passive.json');
+  const install = agent(['install', '--server', server.url, '--token', token, '--passive', '--no-service', '--config', passiveConfig]);
+  expect(await install.exited, install.output()).toBe(0);
+  expect(install.stdout()).toContain('passive mode');
+  // The default interval: a day. Only a wake can start a session within this test.
+  jumpClient = agent(['jump', '--config', passiveConfig]);
+  const port = await waitFor('the first check-in with a wake port', () => {
+    const d = db();
+    try {
+      return (d.prepare("select wake_port from jump_clients where mode = 'passive'").get() as { wake_port: number | null } | undefined)?.wake_port;
+    } finally {
+      d.close();
+    }
+  });
+  expect(jumpClient.output()).toContain(`listening for wakes on UDP port ${port}`);
+
+  const alice = await browser.newPage();
+  await openJumpList(alice, 'alice');
+  const kiosk = alice.getByTestId('jump-group').filter({ hasText: 'Kiosks' }).getByTestId('jump-client');
+  await expect(kiosk.getByTestId('jump-client-status')).toHaveText('passive');
+  await kiosk.getByTestId('jump-start').click();
+  await expect(alice.getByTestId('chat-message').filter({ hasText: 'it was sent a wake' })).toBeVisible();
+  await expect(alice.getByTestId('peer-status')).toHaveText('connected', { timeout: 30_000 });
+  await expectCanvasToMatchScreen(alice, x.display, { x: 0, y: 0, w: 400, h: 300 });
+  expect(jumpClient.output()).toContain('woken by the server: checking in now');
+  await endSession(alice);
+  // The client goes back to sleep; it is still running, with no connection to the server.
+  expect(jumpClient.child.exitCode).toBeNull();
+  await alice.close();
+});

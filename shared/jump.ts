@@ -103,7 +103,11 @@ export const JumpEnrollResponse = z.object({ clientId, name: z.string(), group: 
 export type JumpEnrollResponse = z.infer<typeof JumpEnrollResponse>;
 
 /** POST /api/jump/check-in (Bearer credential): a passive client asks whether a session waits. */
-export const JumpCheckInRequest = z.object({ info: JumpInfo });
+export const JumpCheckInRequest = z.object({
+  info: JumpInfo,
+  /** The UDP port the client listens on for wake datagrams (below); null or absent: it cannot be woken. */
+  wakePort: z.number().int().min(1).max(65535).nullable().optional(),
+});
 export const JumpCheckInResponse = z.object({ sessions: z.array(JumpSessionOffer) });
 export type JumpCheckInResponse = z.infer<typeof JumpCheckInResponse>;
 
@@ -123,4 +127,52 @@ export const JumpApiError = z.object({
 /** How long a client may stay silent before the server drops it: a few missed heartbeats. */
 export function silenceLimitMs(heartbeatSeconds: number): number {
   return Math.round(heartbeatSeconds * 2.5 * 1000);
+}
+
+// ---------- waking a passive client, UDP ----------
+
+/**
+ * A wake datagram, server -> passive client, to the address and port of the
+ * client's last check-in: "LLW1", the client id (u32), when it was sent (ms
+ * since the epoch, f64), 8 random bytes, then an HMAC-SHA256 of those 24
+ * bytes keyed with the 32 bytes of SHA-256(credential), which the server
+ * keeps. It carries no authority: a valid one only makes the client check in
+ * now, over HTTPS and with its credential, instead of at its next interval.
+ */
+const WAKE_MAGIC = [0x4c, 0x4c, 0x57, 0x31];
+export const WAKE_BODY_BYTES = 24;
+export const WAKE_MAC_BYTES = 32;
+export const WAKE_BYTES = WAKE_BODY_BYTES + WAKE_MAC_BYTES;
+/** A wake sent longer ago than this, or this far in the future (clock skew), is ignored. */
+export const WAKE_MAX_AGE_MS = 5 * 60_000;
+
+export interface WakeBody {
+  clientId: number;
+  sentAt: number;
+  nonce: Uint8Array;
+}
+
+/** The signed part of a wake datagram. */
+export function encodeWakeBody({ clientId, sentAt, nonce }: WakeBody): Uint8Array {
+  if (nonce.length !== 8) throw new RangeError('a wake nonce is 8 bytes');
+  const out = new Uint8Array(WAKE_BODY_BYTES);
+  const v = new DataView(out.buffer);
+  out.set(WAKE_MAGIC, 0);
+  v.setUint32(4, clientId);
+  v.setFloat64(8, sentAt);
+  out.set(nonce, 16);
+  return out;
+}
+
+/** Splits a datagram into its body and MAC; null when it is not a wake datagram at all. */
+export function parseWake(datagram: Uint8Array): { body: WakeBody; signed: Uint8Array; mac: Uint8Array } | null {
+  if (datagram.length !== WAKE_BYTES || WAKE_MAGIC.some((b, i) => datagram[i] !== b)) return null;
+  const v = new DataView(datagram.buffer, datagram.byteOffset, datagram.byteLength);
+  const sentAt = v.getFloat64(8);
+  if (!Number.isFinite(sentAt)) return null;
+  return {
+    body: { clientId: v.getUint32(4), sentAt, nonce: datagram.slice(16, 24) },
+    signed: datagram.subarray(0, WAKE_BODY_BYTES),
+    mac: datagram.subarray(WAKE_BODY_BYTES),
+  };
 }

@@ -1,6 +1,6 @@
 /**
  * The jump client's commands:
- *   lifeline-agent install --server URL --token TOKEN [--passive] [--config PATH] [--no-service] [--display :0]
+ *   lifeline-agent install --server URL --token TOKEN [--passive [--wake-port N | --no-wake]] [--config PATH] [--no-service] [--display :0]
  *     (or the token in LIFELINE_JUMP_TOKEN)
  *   lifeline-agent uninstall [--config PATH]
  *   lifeline-agent jump [--config PATH] [--interval SECONDS] [--heartbeat SECONDS] [--display :0]
@@ -22,7 +22,7 @@ export const JUMP_COMMANDS = ['install', 'uninstall', 'jump'] as const;
 export type JumpCommand = (typeof JUMP_COMMANDS)[number];
 
 const USAGE = `usage:
-  lifeline-agent install --server https://support.example.com --token TOKEN [--passive] [--config PATH] [--no-service] [--display :0]
+  lifeline-agent install --server https://support.example.com --token TOKEN [--passive [--wake-port N | --no-wake]] [--config PATH] [--no-service] [--display :0]
   lifeline-agent uninstall [--config PATH]
   lifeline-agent jump [--config PATH] [--interval SECONDS] [--heartbeat SECONDS] [--display :0]`;
 
@@ -86,8 +86,17 @@ async function install(argv: string[]): Promise<number> {
     options: {
       server: { type: 'string' }, token: { type: 'string' }, passive: { type: 'boolean', default: false },
       config: { type: 'string' }, 'no-service': { type: 'boolean', default: false }, display: { type: 'string' },
+      'wake-port': { type: 'string' }, 'no-wake': { type: 'boolean', default: false },
     },
   });
+  if ((values['wake-port'] !== undefined || values['no-wake']) && !values.passive) throw new UsageError('--wake-port and --no-wake are for passive clients (--passive).');
+  if (values['wake-port'] !== undefined && values['no-wake']) throw new UsageError('Give --wake-port or --no-wake, not both.');
+  // Any free port unless told: the client reports it at every check-in.
+  let wakePort: number | null = values['no-wake'] ? null : 0;
+  if (values['wake-port'] !== undefined) {
+    wakePort = Number(values['wake-port']);
+    if (!Number.isInteger(wakePort) || wakePort < 1 || wakePort > 65535) throw new UsageError('--wake-port is a UDP port number (1-65535).');
+  }
   // The token may come from the environment, so it need not show in the process list.
   const token = values.token ?? process.env.LIFELINE_JUMP_TOKEN;
   if (!values.server || !token) throw new UsageError('install needs --server and --token (or LIFELINE_JUMP_TOKEN).');
@@ -120,6 +129,7 @@ async function install(argv: string[]): Promise<number> {
   const unit = values['no-service'] ? null : unitPath(isRoot());
   writeConfig(configPath, {
     server: server.origin, clientId: enrolled.clientId, credential: enrolled.credential, mode,
+    ...(mode === 'passive' ? { wakePort } : {}),
     ...(values.display ? { display: values.display } : {}), unit,
   });
   process.stdout.write(`Installed jump client "${enrolled.name}" (id ${enrolled.clientId}) in jump group "${enrolled.group}", ${mode} mode.\nConfiguration: ${configPath}\n`);

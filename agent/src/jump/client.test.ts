@@ -2,12 +2,15 @@
  * A passive jump client's check-ins against a small HTTP server that answers
  * the way the support server does.
  */
+import { createHash, createHmac, randomBytes } from 'node:crypto';
+import dgram from 'node:dgram';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { encodeWakeBody } from '../../../shared/jump.js';
 import { JumpClient } from './client.js';
 import { writeConfig } from './config.js';
 
@@ -40,17 +43,17 @@ async function fakeServer(answers: { status: number; body: unknown }[]): Promise
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen };
 }
 
-function passiveClient(serverUrl: string) {
+function passiveClient(serverUrl: string, { intervalSeconds = 1, wakePort = null as number | null } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lifeline-jump-client-'));
   closers.push(() => fs.rmSync(dir, { recursive: true, force: true }));
   const configPath = path.join(dir, 'jump.json');
-  const config = { server: serverUrl, clientId: 3, credential: 'the-credential', mode: 'passive' as const, unit: null };
+  const config = { server: serverUrl, clientId: 3, credential: 'the-credential', mode: 'passive' as const, unit: null, wakePort };
   writeConfig(configPath, config);
   const logs: string[] = [];
   const client = new JumpClient({
     config, configPath,
     info: { hostname: 'kiosk', user: 'dana', os: 'Debian', elevated: false },
-    heartbeatSeconds: 30, intervalSeconds: 1, display: ':0',
+    heartbeatSeconds: 30, intervalSeconds, display: ':0',
     files: { roots: [] },
     openDesktop: () => Promise.reject(new Error('no display in this test')),
     log: (m) => logs.push(m),
@@ -111,5 +114,33 @@ describe('a passive jump client', () => {
     await client.done;
     const report = server.seen.find((s) => s.url === '/api/jump/report');
     expect(report).toMatchObject({ authorization: 'Bearer the-credential', body: { kind: 'failed', requestId: 'req-1', reason: 'cannot open the display :0' } });
+  });
+});
+
+describe('a passive jump client with wakes', () => {
+  it('reports its wake port at check-in, and a signed wake makes it check in at once', async () => {
+    const server = await fakeServer([{ status: 200, body: { sessions: [] } }, REMOVED]);
+    const { client, logs } = passiveClient(server.url, { intervalSeconds: 3600, wakePort: 0 });
+    client.start();
+    await expect.poll(() => server.seen.length).toBe(1);
+    const { wakePort } = server.seen[0]!.body as { wakePort: number };
+    expect(wakePort).toBeGreaterThan(0);
+    const body = encodeWakeBody({ clientId: 3, sentAt: Date.now(), nonce: randomBytes(8) });
+    const mac = createHmac('sha256', createHash('sha256').update('the-credential').digest()).update(body).digest();
+    const socket = dgram.createSocket('udp4');
+    await new Promise<void>((r) => socket.send(Buffer.concat([body, mac]), wakePort, '127.0.0.1', () => r()));
+    socket.close();
+    // Woken an hour early: the second check-in is told the client was removed, and it ends.
+    expect((await client.done).code).toBe(78);
+    expect(server.seen).toHaveLength(2);
+    expect(logs).toContain('woken by the server: checking in now');
+  });
+
+  it('reports no wake port when wakes are off', async () => {
+    const server = await fakeServer([REMOVED]);
+    const { client } = passiveClient(server.url, { wakePort: null });
+    client.start();
+    await client.done;
+    expect(server.seen[0]!.body).toMatchObject({ wakePort: null });
   });
 });

@@ -16,6 +16,7 @@ import { removeConfig, type JumpConfig } from './config.js';
 import { JumpLink, type LinkStop } from './link.js';
 import { askUser, type PromptResult } from './prompt.js';
 import { EXIT_NO_RESTART, removeUnit } from './service-unit.js';
+import { WakeListener } from './wake.js';
 
 export interface JumpClientOptions {
   config: JumpConfig;
@@ -41,7 +42,11 @@ export class JumpClient {
   private link: JumpLink | null = null;
   private readonly sessions = new Set<string>();
   private stopped = false;
-  private wake: (() => void) | null = null;
+  /** Ends the passive client's current sleep (stop, or a wake from the server). */
+  private interruptSleep: (() => void) | null = null;
+  /** A wake arrived while checking in: check in again at once (the session may be newer than that answer). */
+  private woken = false;
+  private wakeListener: WakeListener | null = null;
   private resolveDone!: (r: JumpClientResult) => void;
   /** Resolves when the client stops for good (removed, refused), with the exit status. */
   readonly done = new Promise<JumpClientResult>((r) => (this.resolveDone = r));
@@ -76,7 +81,8 @@ export class JumpClient {
     if (this.stopped) return;
     this.stopped = true;
     this.link?.stop();
-    this.wake?.();
+    this.wakeListener?.close();
+    this.interruptSleep?.();
     this.resolveDone({ code: 0, reason });
   }
 
@@ -88,14 +94,16 @@ export class JumpClient {
   private async checkInLoop(): Promise<void> {
     const interval = this.opts.intervalSeconds * 1000;
     const backoff = new Backoff({ maxMs: interval });
+    const wakePort = await this.listenForWakes();
     while (!this.stopped) {
+      this.woken = false;
       // ±10 %: clients installed together do not check in together forever.
       let wait = Math.round(interval * (0.9 + Math.random() * 0.2));
       try {
         const res = await fetch(`${this.server}/api/jump/check-in`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', authorization: `Bearer ${this.opts.config.credential}` },
-          body: JSON.stringify({ info: this.opts.info }),
+          body: JSON.stringify({ info: this.opts.info, wakePort }),
         });
         const json: unknown = await res.json().catch(() => null);
         if (res.ok) {
@@ -117,14 +125,41 @@ export class JumpClient {
         wait = Math.min(wait, backoff.next());
         this.opts.log(`cannot reach the server (${e instanceof Error ? e.message : String(e)}); next try in ${(wait / 1000).toFixed(1)} s`);
       }
+      if (this.woken || this.stopped) continue;
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, wait);
-        this.wake = () => {
+        this.interruptSleep = () => {
           clearTimeout(t);
           resolve();
         };
       });
-      this.wake = null;
+      this.interruptSleep = null;
+    }
+    this.wakeListener?.close();
+  }
+
+  /** Starts the wake listener unless the config turns wakes off; the port to report, or null. */
+  private async listenForWakes(): Promise<number | null> {
+    const { config, log } = this.opts;
+    if (config.wakePort === null) return null;
+    const listener = new WakeListener({
+      port: config.wakePort ?? 0,
+      clientId: config.clientId,
+      credential: config.credential,
+      log,
+      onWake: () => {
+        this.woken = true;
+        this.interruptSleep?.();
+      },
+    });
+    try {
+      const port = await listener.start();
+      this.wakeListener = listener;
+      log(`listening for wakes on UDP port ${port}`);
+      return port;
+    } catch (e) {
+      log(`cannot listen for wakes on UDP port ${config.wakePort ?? 0} (${e instanceof Error ? e.message : String(e)}): sessions wait for the next check-in`);
+      return null;
     }
   }
 
@@ -194,6 +229,7 @@ export class JumpClient {
     if (this.stopped) return;
     this.stopped = true;
     this.link?.stop();
+    this.wakeListener?.close();
     if (stop.kind === 'refused') {
       this.opts.log(`the server refused this client: ${stop.message}`);
       this.resolveDone({ code: EXIT_NO_RESTART, reason: stop.message });

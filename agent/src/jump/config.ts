@@ -17,6 +17,8 @@ export const JumpConfig = z.object({
   mode: JumpMode,
   /** The X display sessions use (default: $DISPLAY, else :0). */
   display: z.string().max(100).optional(),
+  /** Passive mode: the UDP port for wakes from the server; 0 or absent: any free port; null: no wakes. */
+  wakePort: z.number().int().min(0).max(65535).nullable().optional(),
   /** Where `install` wrote the systemd unit, so uninstalling finds it; null with --no-service. */
   unit: z.string().max(4096).nullable().optional(),
 });

@@ -331,6 +331,13 @@ export function migrations(isPostgres: boolean): Record<string, Migration> {
         await db.schema.createIndex('session_notes_by_request').on('session_notes').columns(['request_id', 'created_at']).execute();
       },
     },
+    '0009-jump-wake': {
+      async up(db: Kysely<unknown>) {
+        // Where a passive jump client said it listens for wake datagrams at its last check-in (null: it cannot be woken).
+        await db.schema.alterTable('jump_clients').addColumn('wake_address', 'text').execute();
+        await db.schema.alterTable('jump_clients').addColumn('wake_port', 'integer').execute();
+      },
+    },
   };
 }
 

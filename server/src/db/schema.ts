@@ -167,6 +167,9 @@ export interface JumpClientsTable {
   last_seen_at: number | null;
   removed: number;
   removed_at: number | null;
+  /** Passive clients: the address and UDP port of the last check-in, where a wake is sent (0009-jump-wake). */
+  wake_address: string | null;
+  wake_port: number | null;
 }
 
 export interface JumpSessionsTable {

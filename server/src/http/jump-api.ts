@@ -42,7 +42,8 @@ export async function handleJumpApi(ctx: ServerContext, req: IncomingMessage, re
       if (!client) return;
       const body = await readBody(req, JumpCheckInRequest);
       const now = Date.now();
-      await ctx.jump.touch(client.id, body.info, now);
+      // The wake goes where this check-in came from: right on a LAN or VPN, dropped by a NAT on the way.
+      await ctx.jump.touch(client.id, body.info, now, body.wakePort ? { address: clientAddress(req), port: body.wakePort } : null);
       const sessions = await checkIn(ctx, client);
       const row = await ctx.jump.get(client.id);
       if (row) ctx.jumpLive.publish(clientSummary(row, ctx.jumpLive.isOnline(row.id)));

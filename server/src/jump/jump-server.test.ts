@@ -3,13 +3,15 @@
  * way the installer, the jump client, the console and the agent talk to it.
  * Every server message is parsed with the receiving client's schema.
  */
+import { createHash, createHmac } from 'node:crypto';
+import dgram from 'node:dgram';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
 import type { z } from 'zod';
 import { afterEach, describe, expect, it } from 'vitest';
-import { JumpApiError, JumpCheckInResponse, JumpEnrollResponse } from '../../../shared/jump.js';
+import { JumpApiError, JumpCheckInResponse, JumpEnrollResponse, parseWake } from '../../../shared/jump.js';
 import { LoginResponse, ServerToAgent, ServerToConsole, ServerToJump } from '../../../shared/protocol.js';
 import { AuthService } from '../auth/service.js';
 import { startServer, type RunningServer } from '../server.js';
@@ -278,6 +280,34 @@ describe('jump clients on the server', () => {
     expect(await checkIn()).toEqual({ sessions: [] });
     const agent = await Client.connect(server.url, ServerToAgent, { type: 'hello', role: 'agent', resumeKey: sessions[0]!.joinKey, info: { hostname: 'kiosk-7', os: 'Debian', user: 'dana' } });
     expect(agent.received[0]).toMatchObject({ type: 'welcome', requestId: sessions[0]!.requestId });
+  });
+
+  it('a passive client that gives a wake port at check-in is woken there when a session starts, and the technician is told', async () => {
+    const { server, ctx, enroll, connectConsole } = await setup();
+    const { clientId, credential } = await enroll('Open', 'passive');
+    const udp = dgram.createSocket('udp4');
+    const got: Buffer[] = [];
+    udp.on('message', (m) => got.push(m));
+    await new Promise<void>((r) => udp.bind(0, '127.0.0.1', () => r()));
+    try {
+      await post(`${server.url}/api/jump/check-in`, { info: INFO, wakePort: udp.address().port }, credential);
+      expect(await ctx.jump.get(clientId)).toMatchObject({ wake_address: expect.stringMatching(/127\.0\.0\.1$/), wake_port: udp.address().port });
+      const alice = await connectConsole('alice');
+      await alice.request({ type: 'jump:start', clientId });
+      const { request_id: requestId } = await ctx.db.selectFrom('jump_sessions').select('request_id').where('client_id', '=', clientId).executeTakeFirstOrThrow();
+      await expect.poll(() => got.length).toBeGreaterThan(0);
+      const wake = parseWake(got[0]!)!;
+      expect(wake.body.clientId).toBe(clientId);
+      const mac = createHmac('sha256', createHash('sha256').update(credential).digest()).update(wake.signed).digest();
+      expect(Buffer.from(wake.mac).equals(mac)).toBe(true);
+      const chat = await ctx.chat.history(requestId);
+      expect(chat.map((m) => m.text).join('\n')).toContain('it was sent a wake');
+      // Without a port at check-in, there is nowhere to send one.
+      await post(`${server.url}/api/jump/check-in`, { info: INFO }, credential);
+      expect(await ctx.jump.get(clientId)).toMatchObject({ wake_address: null, wake_port: null });
+    } finally {
+      udp.close();
+    }
   });
 
   it('refuses bad enrolment and hello input with typed errors', async () => {

@@ -158,7 +158,7 @@ export class JumpService {
         .insertInto('jump_clients')
         .values({
           group_id: row.group_id, name, hostname: info.hostname, os_user: info.user, os: info.os, mode,
-          elevated: info.elevated ? 1 : 0, credential_hash: sha256(credential), created_at: now, last_seen_at: now, removed: 0, removed_at: null,
+          elevated: info.elevated ? 1 : 0, credential_hash: sha256(credential), created_at: now, last_seen_at: now, removed: 0, removed_at: null, wake_address: null, wake_port: null,
         })
         .returning('id')
         .executeTakeFirstOrThrow();
@@ -184,11 +184,18 @@ export class JumpService {
     return this.db.selectFrom('jump_clients').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
-  /** Records that the client was seen, with what it says about its machine now. */
-  async touch(id: number, info: JumpInfo | null, now = Date.now()): Promise<void> {
+  /**
+   * Records that the client was seen, with what it says about its machine
+   * now; a passive client's check-in also says where it can be woken (null: nowhere).
+   */
+  async touch(id: number, info: JumpInfo | null, now = Date.now(), wake?: { address: string; port: number } | null): Promise<void> {
     await this.db
       .updateTable('jump_clients')
-      .set({ last_seen_at: now, ...(info ? { hostname: info.hostname, os_user: info.user, os: info.os, elevated: info.elevated ? 1 : 0 } : {}) })
+      .set({
+        last_seen_at: now,
+        ...(info ? { hostname: info.hostname, os_user: info.user, os: info.os, elevated: info.elevated ? 1 : 0 } : {}),
+        ...(wake !== undefined ? { wake_address: wake?.address ?? null, wake_port: wake?.port ?? null } : {}),
+      })
       .where('id', '=', id)
       .execute();
   }

@@ -11,10 +11,12 @@ import type { Technician } from '../../../shared/protocol.js';
 import type { ServerContext } from '../context.js';
 import { randomSecret, sha256 } from '../crypto.js';
 import { log } from '../log.js';
+import type { RequestRow } from '../queue/service.js';
 import { endSession } from '../ws/handlers.js';
 import { mayAccess, NO_CONSENT, unattendedConsent } from './policy.js';
 import type { JumpPeer } from './presence.js';
 import { clientSummary, groupSummary, type JumpClientRow, type JumpGroup } from './service.js';
+import { sendWake } from './wake.js';
 
 /** The groups whose clients this technician may see and start sessions on. */
 export async function accessibleGroups(ctx: ServerContext, technician: Technician): Promise<JumpGroup[]> {
@@ -81,14 +83,35 @@ export async function startJumpSession(ctx: ServerContext, technician: Technicia
     await ctx.hub.postChat(row, 'system', 'Lifeline',
       `Asking the user at ${client.hostname} to allow the session; without an answer in ${policy.promptTimeoutSeconds} s it is ${policy.promptDefault === 'allow' ? 'allowed' : 'refused'}.`);
   }
-  if (client.mode === 'passive') {
-    await ctx.hub.postChat(row, 'system', 'Lifeline', `${client.name} is a passive jump client: the session starts when it next checks in.`);
-  }
+  if (client.mode === 'passive') await wakePassive(ctx, row, client);
   if (peer) peer.send({ type: 'jump:session', session: offer(requestId, joinKey, policy.prompt ? group : null, technician.displayName) });
   await ctx.hub.broadcast(requestId);
   // A session of his counts towards being busy, whichever way it started.
   await ctx.desk.changed();
   return requestId;
+}
+
+/**
+ * A passive client holds no connection: the server wakes it where it last
+ * checked in, if it said it can be woken, and tells the technician what to
+ * expect either way.
+ */
+async function wakePassive(ctx: ServerContext, row: RequestRow, client: JumpClientRow): Promise<void> {
+  const last = client.last_seen_at ? `its last check-in was ${describeAgo(Date.now() - client.last_seen_at)} ago` : 'it has not checked in yet';
+  const woken = client.wake_address && client.wake_port
+    ? await sendWake({ clientId: client.id, credentialHash: client.credential_hash, address: client.wake_address, port: client.wake_port })
+    : false;
+  await ctx.audit.record('server', 'jump.wake', { clientId: client.id, sent: woken });
+  await ctx.hub.postChat(row, 'system', 'Lifeline', woken
+    ? `${client.name} is a passive jump client: it was sent a wake and should join in a few seconds. If the wake cannot reach it (a NAT or firewall in between), the session starts at its next check-in; ${last}.`
+    : `${client.name} is a passive jump client that cannot be woken: the session starts at its next check-in; ${last}.`);
+}
+
+function describeAgo(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 90) return `${s} s`;
+  if (s < 90 * 60) return `${Math.round(s / 60)} min`;
+  return `${Math.round(s / 3600)} h`;
 }
 
 function offer(requestId: string, joinKey: string, promptGroup: JumpGroup | null, technician: string): JumpSessionOffer {
