@@ -338,6 +338,12 @@ export function migrations(isPostgres: boolean): Record<string, Migration> {
         await db.schema.alterTable('jump_clients').addColumn('wake_port', 'integer').execute();
       },
     },
+    '0010-chosen-status': {
+      async up(db: Kysely<unknown>) {
+        // A technician's busy or away, set by hand, kept across server restarts.
+        await db.schema.alterTable('technicians').addColumn('chosen_status', 'text').execute();
+      },
+    },
   };
 }
 

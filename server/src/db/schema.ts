@@ -10,6 +10,8 @@ export interface TechniciansTable {
   created_at: number;
   /** JSON array of tools; null = the role's defaults. */
   permissions: string | null;
+  /** What the technician set by hand (0010-chosen-status); null = available. */
+  chosen_status: 'busy' | 'away' | null;
 }
 
 export interface AuthTokensTable {

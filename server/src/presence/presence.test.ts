@@ -52,8 +52,8 @@ describe('PresenceService', () => {
     }
     const online = new Set([ids.Ann, ids.Bob, ids.Cem]);
     const presence = new PresenceService(db, (id) => online.has(id), 2);
-    presence.choose(ids.Cem!, 'away');
-    presence.choose(ids.Dee!, 'busy');
+    await presence.choose(ids.Cem!, 'away');
+    await presence.choose(ids.Dee!, 'busy');
     const list = await presence.list(new Map([[ids.Bob!, 2], [ids.Ann!, 1]]));
     expect(list.map((p) => [p.displayName, p.status, p.chosen, p.activeSessions])).toEqual([
       ['Ann', 'available', 'available', 1],
@@ -61,8 +61,11 @@ describe('PresenceService', () => {
       ['Cem', 'away', 'away', 0],
       ['Dee', 'offline', 'busy', 0],
     ]);
-    presence.choose(ids.Cem!, 'available');
+    await presence.choose(ids.Cem!, 'available');
     expect((await presence.list(new Map())).find((p) => p.id === ids.Cem)?.status).toBe('available');
+    // The choice is kept with the account: another service on the same database (a restarted server) sees it.
+    const restarted = new PresenceService(db, (id) => online.has(id), 2);
+    expect((await restarted.list(new Map())).find((p) => p.id === ids.Dee)?.chosen).toBe('busy');
   });
 
   it('refuses a busy limit below one session', () => {

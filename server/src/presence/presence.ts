@@ -1,9 +1,9 @@
 /**
  * Technicians' presence: offline (no console connected), away (set by
  * hand), busy (set by hand, or running as many sessions as the server
- * allows), available otherwise. What a technician chose is kept in memory
- * for as long as the server runs, so a console that reconnects keeps it; the
- * rest is derived each time from the hub and the database.
+ * allows), available otherwise. What a technician chose is stored with his
+ * account, so it survives a reconnect and a server restart; the rest is
+ * derived each time from the hub and the database.
  */
 import type { ChosenStatus, PresenceStatus, TechnicianPresence } from '../../../shared/desk.js';
 import type { Db } from '../db/index.js';
@@ -26,8 +26,6 @@ export function deriveStatus({ online, chosen, activeSessions, busyAfter }: Pres
 }
 
 export class PresenceService {
-  private readonly chosen = new Map<number, ChosenStatus>();
-
   constructor(
     private readonly db: Db,
     private readonly isOnline: (technicianId: number) => boolean,
@@ -36,21 +34,16 @@ export class PresenceService {
     if (!Number.isInteger(busyAfter) || busyAfter < 1) throw new Error('A technician is busy after at least one session.');
   }
 
-  choose(technicianId: number, status: ChosenStatus): void {
-    if (status === 'available') this.chosen.delete(technicianId);
-    else this.chosen.set(technicianId, status);
-  }
-
-  chosenBy(technicianId: number): ChosenStatus {
-    return this.chosen.get(technicianId) ?? 'available';
+  async choose(technicianId: number, status: ChosenStatus): Promise<void> {
+    await this.db.updateTable('technicians').set({ chosen_status: status === 'available' ? null : status }).where('id', '=', technicianId).execute();
   }
 
   /** Every technician's presence, by display name. */
   async list(activeSessions: ReadonlyMap<number, number>): Promise<TechnicianPresence[]> {
-    const techs = await this.db.selectFrom('technicians').select(['id', 'display_name']).orderBy('display_name').orderBy('id').execute();
+    const techs = await this.db.selectFrom('technicians').select(['id', 'display_name', 'chosen_status']).orderBy('display_name').orderBy('id').execute();
     return techs.map((t) => {
       const active = activeSessions.get(t.id) ?? 0;
-      const chosen = this.chosenBy(t.id);
+      const chosen: ChosenStatus = t.chosen_status ?? 'available';
       return {
         id: t.id,
         displayName: t.display_name,

@@ -87,7 +87,7 @@ export async function handleConsole(ctx: ServerContext, peer: Peer<ServerToConso
           return;
         }
         case 'presence:set': {
-          ctx.desk.presence.choose(technician.id, msg.status);
+          await ctx.desk.presence.choose(technician.id, msg.status);
           await ctx.audit.record(technician.username, 'presence.set', { status: msg.status });
           await ctx.desk.changed();
           return;
