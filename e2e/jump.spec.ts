@@ -39,8 +39,8 @@ async function launchServer(port = 0): Promise<{ url: string; port: number; proc
 
 const admin = (...args: string[]) => runToEnd(TSX, ['server/src/cli.ts', ...args, '--data', dataDir], {}, 30_000);
 
-async function addTechnician(username: string): Promise<void> {
-  const p = run(TSX, ['server/src/cli.ts', 'add-technician', username, '--password-stdin', '--data', dataDir], {}, `${PASSWORD}\n`);
+async function addTechnician(username: string, ...flags: string[]): Promise<void> {
+  const p = run(TSX, ['server/src/cli.ts', 'add-technician', username, ...flags, '--password-stdin', '--data', dataDir], {}, `${PASSWORD}\n`);
   expect(await p.exited).toBe(0);
 }
 
@@ -321,5 +321,39 @@ test('a passive jump client holds no connection, yet a session starts at once: t
   await endSession(alice);
   // The client goes back to sleep; it is still running, with no connection to the server.
   expect(jumpClient.child.exitCode).toBeNull();
+  await alice.close();
+});
+
+test('an administrator renames, moves and removes a jump client from the console; the removed passive client is woken to uninstall', async ({ browser }) => {
+  await addTechnician('carol', '--admin');
+  const carol = await browser.newPage();
+  await openJumpList(carol, 'carol');
+  const alice = await browser.newPage();
+  await openJumpList(alice, 'alice');
+  const kiosk = (page: Page) => page.getByTestId('jump-client').filter({ hasText: HOST });
+  // Carol is in no group's policy: she manages the client but cannot start a session on it.
+  await expect(kiosk(carol).getByTestId('jump-start')).toBeDisabled();
+  await expect(alice.getByTestId('jump-manage')).toHaveCount(0);
+
+  await kiosk(carol).getByTestId('jump-manage').click();
+  await kiosk(carol).getByTestId('jump-rename-input').fill('Front desk kiosk');
+  await kiosk(carol).getByTestId('jump-rename').click();
+  // Everyone watching sees it live.
+  await expect(kiosk(alice)).toContainText('Front desk kiosk');
+
+  await kiosk(carol).getByTestId('jump-manage').click();
+  await kiosk(carol).getByTestId('jump-move-group').selectOption({ label: 'Lab' });
+  await kiosk(carol).getByTestId('jump-move').click();
+  await expect(alice.getByTestId('jump-group').filter({ hasText: 'Lab' }).getByTestId('jump-client')).toContainText('Front desk kiosk');
+
+  // The confirmation is accepted by openJumpList's dialog handler.
+  await kiosk(carol).getByTestId('jump-manage').click();
+  await kiosk(carol).getByTestId('jump-remove').click();
+  await expect(kiosk(alice)).toHaveCount(0);
+  // Passive, and a day from its next check-in: the wake makes it hear of its removal now.
+  expect(await jumpClient!.exited).toBe(78);
+  expect(jumpClient!.output()).toContain('removed by an administrator');
+  expect(fs.existsSync(path.join(work, 'passive.json'))).toBe(false);
+  await carol.close();
   await alice.close();
 });

@@ -21,6 +21,7 @@ function handlers(overrides: Partial<ConsoleHandlers> = {}): ConsoleHandlers {
     'script:run': vi.fn(async () => ({})),
     'jump:list': vi.fn(async () => ({ groups: [], clients: [] })),
     'jump:start': vi.fn(async () => ({})),
+    'jump:manage': vi.fn(async () => ({})),
     'session:transfer': vi.fn(async () => ({})),
     'session:invite': vi.fn(async () => ({})),
     'session:handover': vi.fn(async () => ({})),

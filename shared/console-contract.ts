@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { ERROR_CODES } from './errors.js';
 import { ChatMessage, CodeResponse, IceServer, QueueItem, ScriptSummary, SessionState, SignalData, Technician } from './protocol.js';
 import { LIMITS } from './limits.js';
-import { JumpClientSummary, JumpGroupSummary } from './jump.js';
+import { JumpChange, JumpClientSummary, JumpGroupSummary } from './jump.js';
 import { ChosenStatus, TeamRef, TechnicianPresence } from './desk.js';
 import { TransferNote, TransferTarget } from './escalation.js';
 import { TeamChatMessage, TeamChatPeer, TeamChatText } from './team-chat.js';
@@ -44,6 +44,8 @@ export const CONSOLE_REQUESTS = {
   'jump:list': { request: z.object({}), response: z.object({ groups: z.array(JumpGroupSummary), clients: z.array(JumpClientSummary) }) },
   /** Starts an unattended session on a jump client; the session then arrives like an accepted request. */
   'jump:start': { request: z.object({ clientId: z.number().int().positive() }), response: z.object({}) },
+  /** Administrators: renames, moves or removes a jump client. */
+  'jump:manage': { request: z.object({ clientId: z.number().int().positive(), change: JumpChange }), response: z.object({}) },
   /** Hands the session to a colleague's or a team's queue, with a note for the next technician. */
   'session:transfer': { request: z.object({ requestId, to: TransferTarget, note: TransferNote }), response: z.object({}) },
   /** Shared sessions (shared/sharing.ts): the holder invites an online colleague or hands control to a participant; an invitee leaves. */

@@ -69,7 +69,8 @@ export const JumpUninstall = z.object({ type: z.literal('jump:uninstall'), reaso
 
 // ---------- console <-> server ----------
 
-export const JumpGroupSummary = z.object({ id: z.number().int(), name: z.string() });
+/** `mayStart`: the group's policy lets this technician start sessions (an administrator sees every group, to manage it). */
+export const JumpGroupSummary = z.object({ id: z.number().int(), name: z.string(), mayStart: z.boolean() });
 export type JumpGroupSummary = z.infer<typeof JumpGroupSummary>;
 
 export const JumpClientSummary = z.object({
@@ -90,6 +91,16 @@ export type JumpClientSummary = z.infer<typeof JumpClientSummary>;
 /** Starts sending the jump clients this technician may access, and every change to them. */
 export const JumpSubscribe = z.object({ type: z.literal('jump:subscribe') });
 export const JumpStart = z.object({ type: z.literal('jump:start'), clientId });
+
+/** What an administrator changes about an installed client from the console (the CLI does the same). */
+export const JumpChange = z.discriminatedUnion('action', [
+  z.object({ action: z.literal('rename'), name: z.string().trim().min(1).max(100) }),
+  z.object({ action: z.literal('move'), groupId: z.number().int().positive() }),
+  /** Its credential stops working and it is told to uninstall when it next reaches the server (a passive one is woken for that). */
+  z.object({ action: z.literal('remove') }),
+]);
+export type JumpChange = z.infer<typeof JumpChange>;
+export const JumpManage = z.object({ type: z.literal('jump:manage'), clientId, change: JumpChange });
 
 export const JumpSnapshot = z.object({ type: z.literal('jump:snapshot'), groups: z.array(JumpGroupSummary), clients: z.array(JumpClientSummary) });
 export const JumpClientChanged = z.object({ type: z.literal('jump:client'), client: JumpClientSummary });

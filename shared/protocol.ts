@@ -9,7 +9,7 @@ import { ERROR_CODES } from './errors.js';
 import { LIMITS } from './limits.js';
 import { Tool } from './permissions.js';
 import {
-  JumpClientChanged, JumpClientRemoved, JumpHeartbeat, JumpHello, JumpSessionMessage, JumpSnapshot, JumpStart, JumpSubscribe,
+  JumpClientChanged, JumpClientRemoved, JumpHeartbeat, JumpHello, JumpManage, JumpSessionMessage, JumpSnapshot, JumpStart, JumpSubscribe,
   JumpUninstall, JumpWelcome,
 } from './jump.js';
 import { ChosenStatus, DESK_QUEUE_FIELDS, TeamRef, TechnicianPresence } from './desk.js';
@@ -142,6 +142,7 @@ export const ConsoleToServer = z.discriminatedUnion('type', [
   z.object({ type: z.literal('signal'), requestId: z.string().max(64), data: SignalData }),
   JumpSubscribe,
   JumpStart,
+  JumpManage,
   SessionTransfer,
   SessionInvite,
   SessionHandover,

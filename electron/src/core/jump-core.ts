@@ -2,7 +2,8 @@
  * The console core's jump list: which jump clients the technician may
  * access, kept current from the server's snapshot and per-client changes,
  * and starting a session on one. The server decides who sees what; this only
- * mirrors it for the renderer.
+ * mirrors it for the renderer. Administrators also rename, move and remove
+ * clients through it.
  */
 import type { ConsoleHandlers, EmitEvent } from '../../../shared/console-contract.js';
 import type { JumpClientSummary, JumpGroupSummary } from '../../../shared/jump.js';
@@ -12,7 +13,7 @@ import type { ServerConnection } from '../../../shared/server-connection.js';
 export type JumpServerMessage = Extract<ServerToConsole, { type: 'jump:snapshot' | 'jump:client' | 'jump:removed' }>;
 
 export interface JumpCore {
-  handlers: Pick<ConsoleHandlers, 'jump:list' | 'jump:start'>;
+  handlers: Pick<ConsoleHandlers, 'jump:list' | 'jump:start' | 'jump:manage'>;
   onServer(msg: JumpServerMessage): void;
   /** After every welcome: a console that watched the list watches it again. */
   reconnected(): void;
@@ -55,6 +56,10 @@ export function createJumpCore(opts: {
       },
       async 'jump:start'({ clientId }) {
         await opts.connection().request({ type: 'jump:start', clientId });
+        return {};
+      },
+      async 'jump:manage'({ clientId, change }) {
+        await opts.connection().request({ type: 'jump:manage', clientId, change });
         return {};
       },
     },

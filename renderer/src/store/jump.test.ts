@@ -5,7 +5,7 @@ import { initialJump, jumpChanged, jumpFilterChanged, jumpOsChoices, visibleJump
 const client = (id: number, groupId: number, name: string, more: Partial<JumpClientSummary> = {}): JumpClientSummary => ({
   id, groupId, name, hostname: `${name}.lan`, user: 'dana', os: 'Debian GNU/Linux 12', mode: 'active', elevated: false, online: false, lastSeenAt: null, ...more,
 });
-const groups = [{ id: 2, name: 'Servers' }, { id: 1, name: 'Kiosks' }, { id: 3, name: 'Empty' }];
+const groups = [{ id: 2, name: 'Servers', mayStart: true }, { id: 1, name: 'Kiosks', mayStart: true }, { id: 3, name: 'Empty', mayStart: true }];
 const clients = [
   client(1, 1, 'kiosk-b'),
   client(2, 1, 'kiosk-a', { online: true }),

@@ -118,6 +118,7 @@ async function setup(jump: { connectsPerSecond?: number; connectBurst?: number; 
   const { ctx } = server;
   const auth = new AuthService(ctx.db);
   for (const u of ['alice', 'bob']) await auth.createTechnician({ username: u, displayName: u.toUpperCase(), password: PASSWORD, role: 'technician' });
+  await auth.createTechnician({ username: 'root', displayName: 'ROOT', password: PASSWORD, role: 'admin' });
   const teams = new TeamService(ctx.db);
   await teams.save('Ops');
   await teams.addMember('Ops', 'alice');
@@ -308,6 +309,39 @@ describe('jump clients on the server', () => {
     } finally {
       udp.close();
     }
+  });
+
+  it('an administrator sees every group and renames, moves and removes clients; a technician may not, and watchers follow live', async () => {
+    const { enroll, connectJump, connectConsole } = await setup();
+    const { clientId, credential } = await enroll('Open');
+    const jump = await connectJump(credential);
+    const alice = await connectConsole('alice');
+    await alice.request({ type: 'jump:subscribe' });
+    const root = await connectConsole('root');
+    await root.request({ type: 'jump:subscribe' });
+    const snapshot = await root.of('jump:snapshot');
+    // Not in any policy: he manages both groups and starts sessions in neither.
+    expect(snapshot.groups.map((g) => [g.name, g.mayStart]).sort()).toEqual([['Asked', false], ['Open', false]]);
+    await expect(root.request({ type: 'jump:start', clientId })).rejects.toMatchObject({ code: 'ERR_PERMISSION' });
+
+    await expect(alice.request({ type: 'jump:manage', clientId, change: { action: 'remove' } })).rejects.toMatchObject({ code: 'ERR_PERMISSION' });
+    await expect(root.request({ type: 'jump:manage', clientId, change: { action: 'rename', name: '   ' } })).rejects.toMatchObject({ code: 'ERR_BAD_MESSAGE' });
+
+    let mark = alice.mark();
+    await root.request({ type: 'jump:manage', clientId, change: { action: 'rename', name: 'Front desk' } });
+    expect((await alice.of('jump:client', () => true, mark)).client).toMatchObject({ id: clientId, name: 'Front desk', online: true });
+
+    mark = alice.mark();
+    const asked = snapshot.groups.find((g) => g.name === 'Asked')!;
+    await root.request({ type: 'jump:manage', clientId, change: { action: 'move', groupId: asked.id } });
+    expect((await alice.of('jump:client', () => true, mark)).client).toMatchObject({ groupId: asked.id, name: 'Front desk' });
+    await expect(root.request({ type: 'jump:manage', clientId, change: { action: 'move', groupId: 999 } })).rejects.toMatchObject({ code: 'ERR_NOT_FOUND' });
+
+    await root.request({ type: 'jump:manage', clientId, change: { action: 'remove' } });
+    await jump.of('jump:uninstall');
+    expect(await jump.closed).toBe(4003);
+    await root.of('jump:removed', (m) => m.clientId === clientId);
+    await expect(root.request({ type: 'jump:manage', clientId, change: { action: 'remove' } })).rejects.toMatchObject({ code: 'ERR_NOT_FOUND' });
   });
 
   it('refuses bad enrolment and hello input with typed errors', async () => {

@@ -255,6 +255,6 @@ export class JumpService {
   }
 }
 
-export function groupSummary(g: JumpGroup): JumpGroupSummary {
-  return { id: g.id, name: g.name };
+export function groupSummary(g: JumpGroup, mayStart: boolean): JumpGroupSummary {
+  return { id: g.id, name: g.name, mayStart };
 }

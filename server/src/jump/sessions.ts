@@ -6,7 +6,7 @@
  * when the policy says to ask.
  */
 import { LifelineError } from '../../../shared/errors.js';
-import type { JumpClientSummary, JumpGroupSummary, JumpReport, JumpSessionOffer } from '../../../shared/jump.js';
+import type { JumpChange, JumpClientSummary, JumpGroupSummary, JumpReport, JumpSessionOffer } from '../../../shared/jump.js';
 import type { Technician } from '../../../shared/protocol.js';
 import type { ServerContext } from '../context.js';
 import { randomSecret, sha256 } from '../crypto.js';
@@ -24,12 +24,62 @@ export async function accessibleGroups(ctx: ServerContext, technician: Technicia
   return (await ctx.jump.listGroups()).filter((g) => mayAccess(g.policy, { username: technician.username, teams }));
 }
 
-/** What the console's jump list shows: the accessible groups and their clients, with live presence. */
+/**
+ * What the console's jump list shows: the accessible groups and their
+ * clients, with live presence. An administrator sees every group, to manage
+ * its clients; he starts sessions only where the policy lets him.
+ */
 export async function jumpSnapshot(ctx: ServerContext, technician: Technician): Promise<{ groups: JumpGroupSummary[]; clients: JumpClientSummary[]; groupIds: Set<number> }> {
-  const groups = await accessibleGroups(ctx, technician);
+  const accessible = new Set((await accessibleGroups(ctx, technician)).map((g) => g.id));
+  const groups = (await ctx.jump.listGroups()).filter((g) => technician.role === 'admin' || accessible.has(g.id));
   const groupIds = new Set(groups.map((g) => g.id));
   const rows = await ctx.jump.clientsInGroups([...groupIds]);
-  return { groups: groups.map(groupSummary), clients: rows.map((r) => clientSummary(r, ctx.jumpLive.isOnline(r.id))), groupIds };
+  return { groups: groups.map((g) => groupSummary(g, accessible.has(g.id))), clients: rows.map((r) => clientSummary(r, ctx.jumpLive.isOnline(r.id))), groupIds };
+}
+
+/**
+ * An administrator's change to a client, from the console: applied, audited,
+ * and shown to every console watching (a connected client that was removed
+ * is told to uninstall at once; a passive one is woken to hear it).
+ */
+export async function manageJumpClient(ctx: ServerContext, technician: Technician, clientId: number, change: JumpChange): Promise<void> {
+  if (technician.role !== 'admin') throw new LifelineError('ERR_PERMISSION', 'Only administrators manage jump clients.');
+  const before = await ctx.jump.get(clientId);
+  if (!before || before.removed) throw new LifelineError('ERR_NOT_FOUND', 'There is no such jump client.');
+  const online = ctx.jumpLive.isOnline(clientId);
+  switch (change.action) {
+    case 'rename': {
+      const row = await ctx.jump.rename(clientId, change.name);
+      await ctx.audit.record(technician.username, 'jump.renamed', { clientId, from: before.name, to: row.name });
+      if (online) ctx.jumpLive.updateRow(row);
+      ctx.jumpLive.publish(clientSummary(row, online));
+      return;
+    }
+    case 'move': {
+      const target = (await ctx.jump.listGroups()).find((g) => g.id === change.groupId);
+      if (!target) throw new LifelineError('ERR_NOT_FOUND', 'There is no such jump group.');
+      const { client: row } = await ctx.jump.move(clientId, target.name);
+      await ctx.audit.record(technician.username, 'jump.moved', { clientId, from: before.group_id, to: target.name });
+      if (online) ctx.jumpLive.updateRow(row);
+      ctx.jumpLive.publishRemoved(clientId, before.group_id, ctx.jumpLive.watchersOf(row.group_id));
+      ctx.jumpLive.publish(clientSummary(row, online));
+      return;
+    }
+    case 'remove': {
+      await ctx.jump.remove(clientId);
+      await ctx.audit.record(technician.username, 'jump.removed', { clientId, name: before.name });
+      const peer = ctx.jumpLive.peer(clientId);
+      if (peer) {
+        ctx.jumpLive.detach(clientId, peer);
+        disconnectRemoved(peer);
+      }
+      if (before.mode === 'passive' && before.wake_address && before.wake_port) {
+        await sendWake({ clientId, credentialHash: before.credential_hash, address: before.wake_address, port: before.wake_port });
+      }
+      ctx.jumpLive.publishRemoved(clientId, before.group_id);
+      return;
+    }
+  }
 }
 
 /**

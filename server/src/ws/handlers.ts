@@ -72,6 +72,7 @@ export async function handleConsole(ctx: ServerContext, peer: Peer<ServerToConso
         }
         case 'jump:subscribe':
         case 'jump:start':
+        case 'jump:manage':
           return handleJumpConsole(ctx, self, msg);
         case 'session:transfer':
           return transferSession(ctx, technician, msg);

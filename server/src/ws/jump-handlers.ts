@@ -7,7 +7,7 @@ import { LifelineError } from '../../../shared/errors.js';
 import { silenceLimitMs, type JumpHello } from '../../../shared/jump.js';
 import type { ConsoleToServer, JumpToServer, ServerToJump } from '../../../shared/protocol.js';
 import type { ServerContext } from '../context.js';
-import { REMOVED_MESSAGE, jumpSnapshot, startJumpSession } from '../jump/sessions.js';
+import { REMOVED_MESSAGE, jumpSnapshot, manageJumpClient, startJumpSession } from '../jump/sessions.js';
 import { clientSummary } from '../jump/service.js';
 import type { ConsolePeer, Peer } from '../sessions/hub.js';
 import type { Handler } from './handlers.js';
@@ -57,7 +57,7 @@ export async function handleJump(ctx: ServerContext, peer: Peer<ServerToJump>, h
   };
 }
 
-type JumpConsoleMessage = Extract<ConsoleToServer, { type: 'jump:subscribe' | 'jump:start' }>;
+type JumpConsoleMessage = Extract<ConsoleToServer, { type: 'jump:subscribe' | 'jump:start' | 'jump:manage' }>;
 
 export async function handleJumpConsole(ctx: ServerContext, self: ConsolePeer, msg: JumpConsoleMessage): Promise<void> {
   switch (msg.type) {
@@ -72,5 +72,7 @@ export async function handleJumpConsole(ctx: ServerContext, self: ConsolePeer, m
       ctx.hub.setLink(requestId, self);
       return;
     }
+    case 'jump:manage':
+      return manageJumpClient(ctx, self.technician, msg.clientId, msg.change);
   }
 }

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from 'react';
-import type { JumpClientSummary } from '../../../../shared/jump.js';
+import type { JumpChange, JumpClientSummary, JumpGroupSummary } from '../../../../shared/jump.js';
 import { useActions, useApi, useAppState } from '../../app/context.js';
 import { useAction } from '../../app/use-action.js';
 import { useNow } from '../../app/use-now.js';
@@ -65,7 +65,7 @@ export function JumpView() {
                 {group.name} <span className="muted small">{list.length}</span>
               </h3>
               <ul className="queue-list">
-                {list.map((c) => <JumpRow key={c.id} client={c} now={now} />)}
+                {list.map((c) => <JumpRow key={c.id} client={c} group={group} groups={groups} now={now} />)}
               </ul>
             </section>
           ))
@@ -99,11 +99,14 @@ function JumpFilters({ filter, osChoices, onChange }: { filter: JumpFilter; osCh
   );
 }
 
-function JumpRow({ client, now }: { client: JumpClientSummary; now: number }) {
+function JumpRow({ client, group, groups, now }: { client: JumpClientSummary; group: JumpGroupSummary; groups: JumpGroupSummary[]; now: number }) {
   const api = useApi();
+  const isAdmin = useAppState((s) => s.technician?.role === 'admin');
+  const [managing, setManaging] = useState(false);
   const start = useAction(() => api.invoke('jump:start', { clientId: client.id }));
   // A passive client cannot be reached now: the session waits for its next check-in.
-  const startable = client.online || client.mode === 'passive';
+  const reachable = client.online || client.mode === 'passive';
+  const startable = reachable && group.mayStart;
   const status = client.online ? 'online' : client.mode === 'passive' ? 'passive' : 'offline';
 
   return (
@@ -115,6 +118,7 @@ function JumpRow({ client, now }: { client: JumpClientSummary; now: number }) {
           {client.elevated ? ' · runs as administrator' : ''}
         </span>
         {start.error && <span className="form-error small" role="alert">{start.error}</span>}
+        {managing && <JumpManage client={client} groups={groups} onDone={() => setManaging(false)} />}
       </div>
       <span
         className={client.online ? 'badge ok' : 'badge'}
@@ -130,12 +134,57 @@ function JumpRow({ client, now }: { client: JumpClientSummary; now: number }) {
         className="button primary"
         data-testid="jump-start"
         disabled={start.pending || !startable}
-        title={startable ? undefined : 'The jump client is offline'}
+        title={!group.mayStart ? 'The jump group\'s policy does not include you' : reachable ? undefined : 'The jump client is offline'}
         onClick={() => void start.run()}
       >
         {start.pending ? 'Starting…' : 'Start session'}
       </button>
+      {isAdmin && (
+        <button className="button" data-testid="jump-manage" aria-expanded={managing} onClick={() => setManaging((m) => !m)}>
+          Manage
+        </button>
+      )}
     </li>
+  );
+}
+
+/** An administrator's rename, move and remove for one client; the list updates from the server's answer. */
+function JumpManage({ client, groups, onDone }: { client: JumpClientSummary; groups: JumpGroupSummary[]; onDone: () => void }) {
+  const api = useApi();
+  const [name, setName] = useState(client.name);
+  const [groupId, setGroupId] = useState(client.groupId);
+  const change = useAction(async (c: JumpChange) => {
+    await api.invoke('jump:manage', { clientId: client.id, change: c });
+    onDone();
+  });
+  const remove = () => {
+    const ask = `Remove the jump client "${client.name}"?\n\nIts credential stops working at once and it uninstalls itself when it next reaches the server. Reinstalling needs a new install token.`;
+    if (window.confirm(ask)) void change.run({ action: 'remove' });
+  };
+  return (
+    <div className="jump-manage" data-testid="jump-manage-panel">
+      <form
+        className="jump-manage-row"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void change.run({ action: 'rename', name });
+        }}
+      >
+        <input aria-label="Name" data-testid="jump-rename-input" value={name} maxLength={100} onChange={(e) => setName(e.target.value)} />
+        <button className="button" data-testid="jump-rename" disabled={change.pending || !name.trim() || name.trim() === client.name}>Rename</button>
+      </form>
+      <div className="jump-manage-row">
+        <select aria-label="Jump group" data-testid="jump-move-group" value={groupId} onChange={(e) => setGroupId(Number(e.target.value))}>
+          {groups.map((g) => <option key={g.id} value={g.id}>{g.name}</option>)}
+        </select>
+        <button className="button" data-testid="jump-move" disabled={change.pending || groupId === client.groupId} onClick={() => void change.run({ action: 'move', groupId })}>
+          Move
+        </button>
+        <span className="spacer" />
+        <button className="button danger" data-testid="jump-remove" disabled={change.pending} onClick={remove}>Remove…</button>
+      </div>
+      {change.error && <span className="form-error small" role="alert">{change.error}</span>}
+    </div>
   );
 }
 
