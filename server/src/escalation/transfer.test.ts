@@ -28,6 +28,8 @@ describe('session:transfer', () => {
       status: 'waiting', queue: 'team', team_id: expect.any(Number), technician_id: null, accepted_by: null, accepted_at: null,
     });
     expect(await notesOf(server.ctx.db, requestId)).toMatchObject([{ authorId: ids.Ann, target: 'the Printers team', text: 'Needs the printer driver reinstalled' }]);
+    // Routing knows who handed it on, and never routes it back to her.
+    expect((await server.ctx.queue.waitingForRouting()).find((r) => r.id === requestId)).toMatchObject({ transferred_by: ids.Ann });
     const audit = await server.ctx.db.selectFrom('audit_log').selectAll().where('action', '=', 'session.transferred').execute();
     expect(audit).toHaveLength(1);
     expect(audit[0]!.actor).toBe('ann');

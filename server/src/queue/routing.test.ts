@@ -16,7 +16,7 @@ function world(over: {
   };
 }
 
-const req = (id: string, over: Partial<RoutableRequest> = {}): RoutableRequest => ({ id, teamId: 1, requiredSkill: null, routedTo: null, ...over });
+const req = (id: string, over: Partial<RoutableRequest> = {}): RoutableRequest => ({ id, teamId: 1, requiredSkill: null, routedTo: null, transferredBy: null, ...over });
 const team = (mode: TeamRouting['mode'], members: Array<[number, string[]?]>): TeamRouting => ({
   mode, members: members.map(([technicianId, skills]) => ({ technicianId, skills: skills ?? [] })),
 });
@@ -115,6 +115,14 @@ describe('planRoutes', () => {
     expect(planRoutes([req('a', { routedTo: 2 })], moved, 1)).toEqual([{ requestId: 'a', routedTo: 1 }]);
     const nobody = world({ technicians: [[1, 'offline'], [2, 'busy']], teams: { 1: team('least_busy', [[1], [2]]) } });
     expect(planRoutes([req('a', { routedTo: 2 })], nobody, 1)).toEqual([{ requestId: 'a', routedTo: null }]);
+  });
+
+  it('never routes a transferred request back to who transferred it: someone else, or nobody yet', () => {
+    const w = world({ technicians: [[1, 'available', 0], [2, 'available', 1]], teams: { 1: team('least_busy', [[1], [2]]) } });
+    expect(planRoutes([req('a', { transferredBy: 1 })], w, 1)).toEqual([{ requestId: 'a', routedTo: 2 }]);
+    const alone = world({ technicians: [[1, 'available', 0], [2, 'away']], teams: { 1: team('least_busy', [[1], [2]]) } });
+    expect(planRoutes([req('a', { transferredBy: 1 })], alone, 1)).toEqual([]);
+    expect(planRoutes([req('a', { transferredBy: 1, teamId: null })], alone, 1)).toEqual([]);
   });
 
   it('moves an assignment whose technician left the team', () => {

@@ -11,6 +11,9 @@
  * is no longer available (went away, offline, or busy) moves on; an
  * assignment whose technician is still available stays put.
  *
+ * A request transferred to a team queue is never routed back to the
+ * technician who transferred it; with nobody else available it waits.
+ *
  * The decisions are pure functions (planRoutes); Router only reads the
  * database and writes the plan back.
  */
@@ -26,6 +29,8 @@ export interface RoutableRequest {
   teamId: number | null;
   requiredSkill: string | null;
   routedTo: number | null;
+  /** Who transferred it to this queue: he handed it on, so it is never routed back to him (he may still accept it). */
+  transferredBy: number | null;
 }
 
 export interface TeamRouting {
@@ -77,14 +82,12 @@ function compare(a: Candidate, b: Candidate): number {
 
 /** Who may be routed this request at all, available or not. */
 export function eligibleFor(request: RoutableRequest, world: RoutingWorld): number[] {
-  if (request.teamId == null) return world.technicians.map((t) => t.id);
-  const team = world.teams.get(request.teamId);
-  // A team that no longer exists: its requests count as general.
-  if (!team) return world.technicians.map((t) => t.id);
-  const members = team.mode === 'skills' && request.requiredSkill
-    ? team.members.filter((m) => m.skills.includes(request.requiredSkill!))
-    : team.members;
-  return members.map((m) => m.technicianId);
+  const team = request.teamId == null ? undefined : world.teams.get(request.teamId);
+  // A general request, or one whose team no longer exists: anyone.
+  const ids = !team
+    ? world.technicians.map((t) => t.id)
+    : (team.mode === 'skills' && request.requiredSkill ? team.members.filter((m) => m.skills.includes(request.requiredSkill!)) : team.members).map((m) => m.technicianId);
+  return ids.filter((id) => id !== request.transferredBy);
 }
 
 /**
@@ -112,12 +115,13 @@ export function planRoutes(requests: readonly RoutableRequest[], world: RoutingW
   return changes;
 }
 
-export function routableOf(row: RequestRow): RoutableRequest {
+export function routableOf(row: RequestRow & { transferred_by: number | null }): RoutableRequest {
   return {
     id: row.id,
     teamId: queueKindOf(row) === 'team' ? row.team_id : null,
     requiredSkill: row.required_skill,
     routedTo: row.routed_to,
+    transferredBy: row.transferred_by,
   };
 }
 

@@ -209,10 +209,20 @@ export class QueueService {
   }
 
   /** Team and general requests that wait, oldest first: what routing looks at. */
-  async waitingForRouting(): Promise<RequestRow[]> {
+  /** The requests routing looks at, each with who last transferred it (null: nobody). */
+  async waitingForRouting(): Promise<(RequestRow & { transferred_by: number | null })[]> {
     return this.db
       .selectFrom('requests')
-      .selectAll()
+      .selectAll('requests')
+      .select((eb) => eb
+        .selectFrom('session_notes')
+        .select('session_notes.author_id')
+        .whereRef('session_notes.request_id', '=', 'requests.id')
+        .where('session_notes.kind', '=', 'transfer')
+        .orderBy('session_notes.created_at', 'desc')
+        .orderBy('session_notes.id', 'desc')
+        .limit(1)
+        .as('transferred_by'))
       .where('status', '=', 'waiting')
       .where('queue', 'in', ['team', 'general'])
       .orderBy('created_at')
