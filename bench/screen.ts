@@ -14,6 +14,13 @@
  *                      that canvas's pixels change {p50, p95}
  *   agent_cpu_s        CPU seconds (user + system, /proc/PID/stat) of the capturing
  *                      process — the Lifeline agent, or x11vnc — over the same span
+ *   wire_bytes         the same span measured at one layer for both viewers: IP bytes
+ *                      (IP + UDP/TCP headers and payload, so TCP's pure ACKs and SCTP's
+ *                      SACKs count too) of exactly the viewer's flows on loopback, from a
+ *                      tcpdump capture (Lifeline: the UDP 5-tuple of the selected ICE
+ *                      candidate pair; noVNC: TCP to the counting proxy's port). Also
+ *                      wire_bytes_down / wire_bytes_up / wire_packets; null when tcpdump
+ *                      could not run (wire_error says why)
  *
  * Workloads: typing (300 characters into an xterm running `cat`, one at a time,
  * each waiting for its pixels), scrolling (`less` on a long file in a screen-sized
@@ -24,6 +31,8 @@
  *
  * BENCH_LIFELINE_QUALITY (auto|best|low|grey) picks the console's quality mode;
  * BENCH_NOVNC_QUALITY / BENCH_NOVNC_COMPRESSION (0-9) change noVNC's settings.
+ * For quicker looks while working: BENCH_SCREEN_VIEWERS=lifeline (or novnc) runs
+ * one viewer, BENCH_SCREEN_WORKLOADS=typing,full_screen only those workloads.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -50,6 +59,9 @@ const FULL_SCREEN_S = 10;
 const DEADLINE_MS = 12 * 60_000;
 
 const LIFELINE_QUALITY = process.env.BENCH_LIFELINE_QUALITY;
+const VIEWERS = process.env.BENCH_SCREEN_VIEWERS?.split(',') ?? ['lifeline', 'novnc'];
+const WORKLOADS = process.env.BENCH_SCREEN_WORKLOADS?.split(',') ?? null;
+const wanted = (workload: string) => !WORKLOADS || WORKLOADS.includes(workload);
 
 const NOVNC_DIR = '/usr/share/novnc';
 /** noVNC's settings: its lowest JPEG quality and highest zlib level are its best compression. */
@@ -72,6 +84,7 @@ const PACKAGES: Array<[check: () => boolean, pkg: string]> = [
   [() => hasCommand('xterm'), 'xterm'],
   [() => hasCommand('Xvfb'), 'xvfb'],
   [() => hasCommand('less'), 'less'],
+  [() => hasCommand('tcpdump'), 'tcpdump'],
 ];
 
 declare global {
@@ -97,9 +110,15 @@ interface Viewer {
   counters(): Promise<Counters>;
   /** Page coordinates of a remote-screen point. */
   toPage(rx: number, ry: number): Promise<{ x: number; y: number }>;
+  /** tcpdump filter that catches the viewer's traffic (and maybe more; flow() picks it out). */
+  captureFilter: string;
+  /** The viewer's own traffic on loopback right now, to pick out of the capture. */
+  flow(): Promise<Flow | null>;
 }
 
 interface WorkloadResult {
+  /** Wall-clock span (ms since the epoch), to sum the capture over; removed from the output. */
+  span?: { t0: number; t1: number; flow: Flow | null };
   bytes: number;
   bytes_down: number;
   bytes_up: number;
@@ -130,15 +149,21 @@ export async function benchScreen(): Promise<object> {
     cleanups.push(() => browser.close());
 
     const env = { display: x.display, xc, longFile };
-    log('Lifeline…');
-    const lifeline = await withLifeline(browser, x.display, cleanups, (v) => runWorkloads(v, env));
-    log('x11vnc + noVNC…');
-    const peer = await withNoVnc(browser, x.display, cleanups, (v) => runWorkloads(v, env));
+    let lifeline = null;
+    if (VIEWERS.includes('lifeline')) {
+      log('Lifeline…');
+      lifeline = await withLifeline(browser, x.display, cleanups, (v) => withWire(v, () => runWorkloads(v, env)));
+    }
+    let peer = null;
+    if (VIEWERS.includes('novnc')) {
+      log('x11vnc + noVNC…');
+      peer = await withNoVnc(browser, x.display, cleanups, (v) => withWire(v, () => runWorkloads(v, env)));
+    }
 
     return {
       bench: 'screen',
-      lifeline: { ...lifeline.results, settings: lifeline.settings },
-      x11vnc_novnc: { ...peer.results, settings: peer.settings },
+      lifeline: lifeline && { ...lifeline.results, settings: lifeline.settings },
+      x11vnc_novnc: peer && { ...peer.results, settings: peer.settings },
       setup: {
         screen: '1920x1080x24 Xvfb, no window manager',
         loopback: true,
@@ -188,8 +213,8 @@ async function runWorkloads(v: Viewer, env: WorkloadEnv): Promise<Record<string,
     const at = await v.toPage(300, 200);
     await v.page.mouse.click(at.x, at.y);
     await quiet(v);
-    log('  typing');
-    results.typing = await measure(v, async () => {
+    if (wanted('typing')) log('  typing');
+    if (wanted('typing')) results.typing = await measure(v, async () => {
       const { latencies, missed } = await v.page.evaluate(typeMeasured, { selector: v.canvas, count: TYPED, gapMs: TYPING_GAP_MS });
       const sorted = [...latencies].sort((a, b) => a - b);
       return {
@@ -197,62 +222,70 @@ async function runWorkloads(v: Viewer, env: WorkloadEnv): Promise<Record<string,
       };
     });
 
-    log('  scrolling');
-    const scroller = await startXterm(display, '318x82+0+0', {
-      title: 'bench-scroll', command: ['less', '-S', env.longFile], resources: ['XTerm*allowSendEvents: true'],
-    });
-    let pages = 0;
-    try {
-      const wid = await windowId(display, 'bench-scroll');
-      await quiet(v);
-      results.scrolling = await measure(v, async () => {
-        const end = Date.now() + SCROLL_S * 1000;
-        for (let next = Date.now(); Date.now() < end; next += PAGE_DOWN_EVERY_MS) {
-          await sleep(next - Date.now());
-          await runToEnd('xdotool', ['key', '--window', String(wid), 'Next'], { DISPLAY: display });
-          pages++;
-        }
-        return { page_downs: pages };
+    if (wanted('scrolling')) {
+      log('  scrolling');
+      const scroller = await startXterm(display, '318x82+0+0', {
+        title: 'bench-scroll', command: ['less', '-S', env.longFile], resources: ['XTerm*allowSendEvents: true'],
       });
-    } finally {
-      await scroller.stop();
+      let pages = 0;
+      try {
+        const wid = await windowId(display, 'bench-scroll');
+        await quiet(v);
+        results.scrolling = await measure(v, async () => {
+          const end = Date.now() + SCROLL_S * 1000;
+          for (let next = Date.now(); Date.now() < end; next += PAGE_DOWN_EVERY_MS) {
+            await sleep(next - Date.now());
+            await runToEnd('xdotool', ['key', '--window', String(wid), 'Next'], { DISPLAY: display });
+            pages++;
+          }
+          return { page_downs: pages };
+        });
+      } finally {
+        await scroller.stop();
+      }
     }
 
-    log('  window_move');
-    const mover = await startXterm(display, '80x24+0+300', { title: 'bench-move', command: ['less', '-S', env.longFile] });
-    try {
-      const wid = await windowId(display, 'bench-move');
-      await quiet(v);
-      results.window_move = await measure(v, async () => {
-        const steps = MOVE_S * MOVE_HZ;
-        const t0 = Date.now();
-        for (let i = 0; i <= steps; i++) {
-          // Left to right and back, over the whole width, with a gentle vertical swing.
-          const phase = i / steps;
-          const x = Math.round((1 - Math.abs(1 - 2 * phase)) * (1920 - 500));
-          const y = Math.round(300 + 200 * Math.sin(phase * 2 * Math.PI));
-          env.xc.moveWindow(wid, x, y);
-          await sleep(t0 + ((i + 1) * 1000) / MOVE_HZ - Date.now());
-        }
-        return { moves: steps + 1 };
-      });
-    } finally {
-      await mover.stop();
+    if (wanted('window_move')) {
+      log('  window_move');
+      const mover = await startXterm(display, '80x24+0+300', { title: 'bench-move', command: ['less', '-S', env.longFile] });
+      try {
+        const wid = await windowId(display, 'bench-move');
+        await quiet(v);
+        results.window_move = await measure(v, async () => {
+          const steps = MOVE_S * MOVE_HZ;
+          const t0 = Date.now();
+          for (let i = 0; i <= steps; i++) {
+            // Left to right and back, over the whole width, with a gentle vertical swing.
+            const phase = i / steps;
+            const x = Math.round((1 - Math.abs(1 - 2 * phase)) * (1920 - 500));
+            const y = Math.round(300 + 200 * Math.sin(phase * 2 * Math.PI));
+            env.xc.moveWindow(wid, x, y);
+            await sleep(t0 + ((i + 1) * 1000) / MOVE_HZ - Date.now());
+          }
+          return { moves: steps + 1 };
+        });
+      } finally {
+        await mover.stop();
+      }
     }
 
-    log('  idle');
-    await quiet(v);
-    results.idle = await measure(v, () => sleep(IDLE_S * 1000).then(() => ({})), false);
+    if (wanted('idle')) {
+      log('  idle');
+      await quiet(v);
+      results.idle = await measure(v, () => sleep(IDLE_S * 1000).then(() => ({})), false);
+    }
 
-    log('  full_screen');
-    const flood = await startXterm(display, '318x82+0+0', {
-      title: 'bench-flood', command: ['sh', '-c', `while :; do cat '${env.longFile}'; done`],
-    });
-    try {
-      results.full_screen = await measure(v, () => sleep(FULL_SCREEN_S * 1000).then(() => ({})), false);
-      results.full_screen.fps = round(results.full_screen.frames / FULL_SCREEN_S);
-    } finally {
-      await flood.stop();
+    if (wanted('full_screen')) {
+      log('  full_screen');
+      const flood = await startXterm(display, '318x82+0+0', {
+        title: 'bench-flood', command: ['sh', '-c', `while :; do cat '${env.longFile}'; done`],
+      });
+      try {
+        results.full_screen = await measure(v, () => sleep(FULL_SCREEN_S * 1000).then(() => ({})), false);
+        results.full_screen.fps = round(results.full_screen.frames / FULL_SCREEN_S);
+      } finally {
+        await flood.stop();
+      }
     }
     await quiet(v);
   } finally {
@@ -266,17 +299,21 @@ async function runWorkloads(v: Viewer, env: WorkloadEnv): Promise<Record<string,
  * viewer has been quiet for a while after it, so trailing frames are counted.
  */
 async function measure(v: Viewer, work: () => Promise<Record<string, unknown>>, drain = true): Promise<WorkloadResult> {
+  const flow = await v.flow();
   const c0 = await v.counters();
   const cpu0 = cpuSeconds(v.capturePid);
+  const wall0 = Date.now();
   const t0 = performance.now();
   const extra = await work();
   if (drain) await quiet(v);
   const t1 = performance.now();
+  const wall1 = Date.now();
   const cpu1 = cpuSeconds(v.capturePid);
   const c1 = await v.counters();
   const down = c1.received - c0.received;
   const up = c1.sent - c0.sent;
   return {
+    span: { t0: wall0, t1: wall1, flow },
     bytes: down + up, bytes_down: down, bytes_up: up, frames: c1.frames - c0.frames,
     duration_s: round((t1 - t0) / 1000), agent_cpu_s: round(cpu1 - cpu0, 2), ...extra,
   };
@@ -295,6 +332,154 @@ async function quiet(v: Viewer): Promise<void> {
       since = Date.now();
     } else if (Date.now() - since >= 1500) return;
   }
+}
+
+// ---------- wire-level bytes: a tcpdump capture on loopback ----------
+
+/** Packets of one flow: `a` is the viewer's (browser's) end, `b` the far end. */
+interface Flow {
+  proto: 'udp' | 'tcp';
+  a: { ip: string; port: number } | null;
+  b: { ip: string; port: number };
+}
+
+interface Packet {
+  /** ms since the epoch */
+  at: number;
+  /** IP bytes: the frame less its 14-byte link header */
+  len: number;
+  proto: number;
+  src: string;
+  sport: number;
+  dst: string;
+  dport: number;
+}
+
+/**
+ * Runs `work` while tcpdump records loopback traffic matching the viewer's
+ * capture filter, then adds each workload's wire figures from the capture.
+ * Only headers are kept (snap length 128): the record header has each packet's
+ * full length.
+ */
+async function withWire(v: Viewer, work: () => Promise<Record<string, WorkloadResult>>): Promise<Record<string, WorkloadResult>> {
+  const file = path.join(os.tmpdir(), `lifeline-bench-wire-${process.pid}-${Date.now()}.pcap`);
+  let capture: ReturnType<typeof run> | null = null;
+  let problem: string | null = null;
+  if (!hasCommand('tcpdump')) problem = 'tcpdump is not installed';
+  else {
+    capture = run('tcpdump', ['-i', 'lo', '-n', '-s', '128', '-B', '32768', '-U', '-w', file, v.captureFilter]);
+    await waitFor('tcpdump to listen', () => {
+      if (capture!.child.exitCode !== null) return true;
+      return /listening on/.test(capture!.output());
+    }).catch(() => undefined);
+    if (capture.child.exitCode !== null) {
+      problem = `tcpdump exited: ${capture.output().trim().slice(-300)}`;
+      capture = null;
+    }
+  }
+  try {
+    const results = await work();
+    let packets: Packet[] = [];
+    let dropped: string | null = null;
+    if (capture) {
+      capture.child.kill('SIGINT');
+      await Promise.race([capture.exited, sleep(5000)]);
+      await capture.stop();
+      dropped = /(\d+) packets? dropped by kernel/.exec(capture.output())?.[1] ?? null;
+      try {
+        packets = readPcap(fs.readFileSync(file));
+      } catch (e) {
+        problem = `cannot read the capture: ${e instanceof Error ? e.message : String(e)}`;
+      }
+    }
+    for (const r of Object.values(results)) {
+      const span = r.span;
+      delete r.span;
+      if (problem || !span?.flow) {
+        Object.assign(r, { wire_bytes: null, wire_error: problem ?? 'the viewer\'s flow was not known' });
+        continue;
+      }
+      Object.assign(r, wireFigures(packets, span.flow, span.t0, span.t1));
+      if (dropped && dropped !== '0') r.wire_packets_dropped_by_kernel_whole_run = Number(dropped);
+    }
+    return results;
+  } finally {
+    await capture?.stop();
+    fs.rmSync(file, { force: true });
+  }
+}
+
+function wireFigures(packets: Packet[], flow: Flow, t0: number, t1: number): Record<string, number> {
+  const proto = flow.proto === 'udp' ? 17 : 6;
+  const isB = (ip: string, port: number) => port === flow.b.port && ip === flow.b.ip;
+  const isA = (ip: string, port: number) => !flow.a || (port === flow.a.port && ip === flow.a.ip);
+  let down = 0;
+  let up = 0;
+  let n = 0;
+  for (const p of packets) {
+    if (p.at < t0 || p.at > t1 || p.proto !== proto) continue;
+    if (isB(p.src, p.sport) && isA(p.dst, p.dport)) down += p.len;
+    else if (isA(p.src, p.sport) && isB(p.dst, p.dport)) up += p.len;
+    else continue;
+    n++;
+  }
+  return { wire_bytes: down + up, wire_bytes_down: down, wire_bytes_up: up, wire_packets: n };
+}
+
+/** A pcap file (microsecond timestamps, Ethernet link type as tcpdump writes on lo): IPv4/IPv6 UDP and TCP packets. */
+function readPcap(buf: Buffer): Packet[] {
+  const magic = buf.readUInt32LE(0);
+  const le = magic === 0xa1b2c3d4 || magic === 0xa1b23c4d;
+  if (!le && buf.readUInt32BE(0) !== 0xa1b2c3d4 && buf.readUInt32BE(0) !== 0xa1b23c4d) throw new Error('not a pcap file');
+  const nano = (le ? magic : buf.readUInt32BE(0)) === 0xa1b23c4d;
+  const u32 = (o: number) => (le ? buf.readUInt32LE(o) : buf.readUInt32BE(o));
+  const linkType = u32(20);
+  if (linkType !== 1) throw new Error(`link type ${linkType}, expected Ethernet (1)`);
+  const out: Packet[] = [];
+  for (let o = 24; o + 16 <= buf.length; ) {
+    const sec = u32(o);
+    const frac = u32(o + 4);
+    const incl = u32(o + 8);
+    const orig = u32(o + 12);
+    const d = o + 16;
+    o = d + incl;
+    if (o > buf.length || incl < 14 + 20) continue;
+    const etherType = buf.readUInt16BE(d + 12);
+    const ip = d + 14;
+    let proto: number;
+    let src: string;
+    let dst: string;
+    let l4: number;
+    if (etherType === 0x0800) {
+      proto = buf[ip + 9]!;
+      src = [...buf.subarray(ip + 12, ip + 16)].join('.');
+      dst = [...buf.subarray(ip + 16, ip + 20)].join('.');
+      l4 = ip + (buf[ip]! & 0x0f) * 4;
+    } else if (etherType === 0x86dd) {
+      proto = buf[ip + 6]!;
+      src = ipv6(buf.subarray(ip + 8, ip + 24));
+      dst = ipv6(buf.subarray(ip + 24, ip + 40));
+      l4 = ip + 40;
+    } else continue;
+    if ((proto !== 6 && proto !== 17) || l4 + 4 > d + incl) continue;
+    out.push({
+      at: sec * 1000 + frac / (nano ? 1e6 : 1e3),
+      len: orig - 14,
+      proto,
+      src,
+      sport: buf.readUInt16BE(l4),
+      dst,
+      dport: buf.readUInt16BE(l4 + 2),
+    });
+  }
+  return out;
+}
+
+function ipv6(b: Uint8Array): string {
+  const groups: string[] = [];
+  for (let i = 0; i < 16; i += 2) groups.push(((b[i]! << 8) | b[i + 1]!).toString(16));
+  // Compressed the way getStats writes addresses ("::1"), for the loopback case that matters here.
+  return groups.join(':').replace(/(^|:)0(:0)+(:|$)/, '::');
 }
 
 // ---------- Lifeline ----------
@@ -351,6 +536,11 @@ async function withLifeline<T>(
     capturePid: agent.child.pid!,
     counters: () => page.evaluate(lifelineCounters),
     toPage: (rx, ry) => page.locator(canvas).evaluate(fittedCanvasPoint, { rx, ry }),
+    captureFilter: 'udp',
+    flow: async () => {
+      const pair = await page.evaluate(lifelineCandidatePair);
+      return pair && { proto: 'udp', a: pair.local, b: pair.remote };
+    },
   };
   const results = await body(viewer);
 
@@ -416,6 +606,25 @@ async function lifelineCounters(): Promise<Counters> {
     });
   }
   return { sent, received, frames: window.__frames };
+}
+
+/** The UDP endpoints of the live peer connection's selected candidate pair (browser side first). */
+async function lifelineCandidatePair(): Promise<{ local: { ip: string; port: number }; remote: { ip: string; port: number } } | null> {
+  for (const pc of [...window.__pcs].reverse()) {
+    if (pc.connectionState !== 'connected') continue;
+    const stats = new Map<string, Record<string, unknown>>();
+    (await pc.getStats()).forEach((s: Record<string, unknown>) => stats.set(s.id as string, s));
+    for (const s of stats.values()) {
+      if (s.type !== 'transport' || !s.selectedCandidatePairId) continue;
+      const pair = stats.get(s.selectedCandidatePairId as string);
+      const local = pair && stats.get(pair.localCandidateId as string);
+      const remote = pair && stats.get(pair.remoteCandidateId as string);
+      if (!local || !remote) continue;
+      const end = (c: Record<string, unknown>) => ({ ip: String(c.address ?? c.ip), port: Number(c.port) });
+      return { local: end(local), remote: end(remote) };
+    }
+  }
+  return null;
 }
 
 function fittedCanvasPoint(el: Element, p: { rx: number; ry: number }): { x: number; y: number } {
@@ -501,6 +710,8 @@ async function withNoVnc<T>(
       const r = el.getBoundingClientRect();
       return { x: r.left + p.rx + 0.5, y: r.top + p.ry + 0.5 };
     }, { rx, ry }),
+    captureFilter: `tcp port ${proxy.port}`,
+    flow: async () => ({ proto: 'tcp', a: null, b: { ip: '127.0.0.1', port: proxy.port } }),
   };
   const results = await body(viewer);
 
