@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   ControlMessage, FLAG_END_OF_FRAME, KIND_CONTROL, KIND_RECT, MAX_FRAGMENT_PAYLOAD, RECT_HEADER_BYTES, RectAssembler,
-  decodeChannelMessage, encodeControl, encodeRect, type RectFragment,
+  decodeChannelMessage, encodeControl, encodeControls, encodeRect, type RectFragment,
 } from './channel.js';
 import { LIMITS } from './limits.js';
 
@@ -293,5 +293,32 @@ describe('hostile rect sizes', () => {
   it('a full-screen rect of realistic size still decodes', () => {
     const msg = encodeRect({ encoding: 'png', frame: 1, x: 0, y: 0, w: 1920, h: 1080 }, new Uint8Array(300_000), true)[0]!;
     expect(decodeChannelMessage(msg).kind).toBe('rect');
+  });
+});
+
+describe('controls batches', () => {
+  it('several control messages travel as one message and come out in order', () => {
+    const msgs: ControlMessage[] = [{ t: 'ack', frame: 9, heldMs: 30 }, { t: 'key', keysym: 0x61, down: true }, { t: 'key', keysym: 0x61, down: false }];
+    expect(decodeChannelMessage(encodeControls(msgs))).toEqual({ kind: 'controls', msgs });
+  });
+
+  it('one control message is sent as a plain control message', () => {
+    expect(decodeChannelMessage(encodeControls([{ t: 'refresh' }]))).toEqual({ kind: 'control', msg: { t: 'refresh' } });
+  });
+
+  it('a batch with a message that does not match the schema is invalid as a whole', () => {
+    const bad = encodeControls([{ t: 'refresh' }, { t: 'key', keysym: -1, down: true } as ControlMessage]);
+    expect(decodeChannelMessage(bad)).toMatchObject({ kind: 'invalid', reason: expect.stringMatching(/array of 2 to/) });
+  });
+});
+
+describe('zpal rects', () => {
+  it('carry the stream-reset flag through fragments and reassembly', () => {
+    const data = new Uint8Array(MAX_FRAGMENT_PAYLOAD + 10).fill(3);
+    const msgs = encodeRect({ encoding: 'zpal', frame: 2, x: 1, y: 2, w: 300, h: 400, resetStream: true }, data, true);
+    const fragments = msgs.map((m) => decodeChannelMessage(m));
+    expect(fragments.every((f) => f.kind === 'rect' && f.fragment.encoding === 'zpal' && f.fragment.resetStream)).toBe(true);
+    const plain = decodeChannelMessage(encodeRect({ encoding: 'zpal', frame: 3, x: 0, y: 0, w: 1, h: 1 }, data.subarray(0, 5), true)[0]!);
+    expect(plain).toMatchObject({ kind: 'rect', fragment: { resetStream: false, endOfFrame: true } });
   });
 });

@@ -5,6 +5,9 @@
  *   0x01 control  | utf-8 JSON, parsed against `ControlMessage`
  *   0x02 rect     | a fragment of an encoded screen rectangle (see RECT_HEADER_BYTES)
  *   0x03 cursor   | a cursor shape: PNG, drawn by the console at the pointer (see CURSOR_HEADER_BYTES)
+ *   0x04 controls | utf-8 JSON array of 2 to MAX_BATCH `ControlMessage`s, handled in order
+ *                 | (what one task produced: a key's down and up, an ack and the input after it;
+ *                 | each data-channel message costs an SCTP packet and its acknowledgement)
  *
  * No message exceeds LIMITS.channelMessageBytes: an encoded rectangle larger
  * than that travels as several fragments, in order, each repeating the header
@@ -17,6 +20,8 @@ import { LIMITS } from './limits.js';
 export const KIND_CONTROL = 0x01;
 export const KIND_RECT = 0x02;
 export const KIND_CURSOR = 0x03;
+export const KIND_CONTROLS = 0x04;
+export const MAX_BATCH = 64;
 
 // ---------- control messages ----------
 
@@ -43,7 +48,8 @@ export const ClipboardSelection = z.enum(['clipboard', 'primary']);
 
 export const ControlMessage = z.discriminatedUnion('t', [
   // console -> agent
-  z.object({ t: z.literal('ack'), frame: z.number().int().min(0) }),
+  /** `heldMs`: how long the console kept the ack back to send it with other messages (the link meter subtracts it). */
+  z.object({ t: z.literal('ack'), frame: z.number().int().min(0), heldMs: z.number().int().min(0).max(60_000).optional() }),
   z.object({ t: z.literal('pointer'), x: coord, y: coord }),
   z.object({ t: z.literal('button'), button: z.number().int().min(1).max(9), down: z.boolean() }),
   z.object({ t: z.literal('wheel'), dx: z.number().int().min(-100).max(100), dy: z.number().int().min(-100).max(100) }),
@@ -79,17 +85,47 @@ export function encodeControl(msg: ControlMessage): Uint8Array {
   return out;
 }
 
+/** One message for one control message, one `controls` message for several. */
+export function encodeControls(msgs: readonly ControlMessage[]): Uint8Array {
+  if (msgs.length === 1) return encodeControl(msgs[0]!);
+  if (msgs.length === 0 || msgs.length > MAX_BATCH) throw new RangeError(`a batch holds 2 to ${MAX_BATCH} messages, not ${msgs.length}`);
+  const json = encoder.encode(JSON.stringify(msgs));
+  const out = new Uint8Array(json.length + 1);
+  out[0] = KIND_CONTROLS;
+  out.set(json, 1);
+  return out;
+}
+
+const ControlBatch = z.array(ControlMessage).min(2).max(MAX_BATCH);
+
 // ---------- screen rectangles ----------
 
 /**
  * png/jpeg: image bytes; solid: 4 bytes RGBA; copy: u16 srcX, u16 srcY (LE) —
  * the console copies the w x h pixels it already shows at (srcX, srcY) to (x, y).
+ *
+ * zpal: a palette image as the next piece of the session's one zlib stream,
+ * ending in a sync flush (00 00 ff ff), so it inflates as soon as it arrives,
+ * given every zpal rect before it. Inflated, it is
+ *   colours-1 u8 | colours x (R, G, B) | h rows of w indices
+ * with 1, 2, 4 or 8 bits an index (the fewest that hold the palette), most
+ * significant bits first, every row starting on a byte (see zpalLayout).
+ * The first rect of a new stream (the agent starts one with each screen
+ * stream, refresh and area change) has FLAG_RESET_STREAM; the console then
+ * starts a new inflater, and a zpal rect without an inflater is an error.
  */
-export const Encoding = { png: 1, jpeg: 2, solid: 3, copy: 4 } as const;
+export const Encoding = { png: 1, jpeg: 2, solid: 3, copy: 4, zpal: 5 } as const;
 export type EncodingName = keyof typeof Encoding;
 const ENCODING_BY_ID = new Map<number, EncodingName>(Object.entries(Encoding).map(([k, v]) => [v, k as EncodingName]));
 
 export const FLAG_END_OF_FRAME = 0x01;
+export const FLAG_RESET_STREAM = 0x02;
+
+/** Where a zpal rect's inflated parts are, given its width and palette size (its first inflated byte plus one). */
+export function zpalLayout(w: number, colours: number): { bits: 1 | 2 | 4 | 8; paletteBytes: number; rowBytes: number } {
+  const bits = colours <= 2 ? 1 : colours <= 4 ? 2 : colours <= 16 ? 4 : 8;
+  return { bits, paletteBytes: colours * 3, rowBytes: Math.ceil((w * bits) / 8) };
+}
 
 /**
  * The console allocates a rectangle's whole size when its first fragment
@@ -111,6 +147,8 @@ export const MAX_FRAGMENT_PAYLOAD = LIMITS.channelMessageBytes - RECT_HEADER_BYT
 export interface RectHeader {
   encoding: EncodingName;
   endOfFrame: boolean;
+  /** zpal: this rect starts a new zlib stream. */
+  resetStream: boolean;
   frame: number;
   x: number;
   y: number;
@@ -128,7 +166,7 @@ export interface RectFragment extends RectHeader {
 
 /** Splits one encoded rectangle into channel messages of at most LIMITS.channelMessageBytes. */
 export function encodeRect(
-  rect: Omit<RectHeader, 'total' | 'offset' | 'endOfFrame'>,
+  rect: Omit<RectHeader, 'total' | 'offset' | 'endOfFrame' | 'resetStream'> & { resetStream?: boolean },
   data: Uint8Array,
   endOfFrame: boolean,
 ): Uint8Array[] {
@@ -141,7 +179,7 @@ export function encodeRect(
     const v = new DataView(msg.buffer);
     v.setUint8(0, KIND_RECT);
     v.setUint8(1, Encoding[rect.encoding]);
-    v.setUint8(2, last && endOfFrame ? FLAG_END_OF_FRAME : 0);
+    v.setUint8(2, (last && endOfFrame ? FLAG_END_OF_FRAME : 0) | (rect.resetStream ? FLAG_RESET_STREAM : 0));
     v.setUint32(4, rect.frame, true);
     v.setUint16(8, rect.x, true);
     v.setUint16(10, rect.y, true);
@@ -158,6 +196,7 @@ export function encodeRect(
 
 export type ChannelMessage =
   | { kind: 'control'; msg: ControlMessage }
+  | { kind: 'controls'; msgs: ControlMessage[] }
   | { kind: 'rect'; fragment: RectFragment }
   | { kind: 'cursor'; cursor: CursorShape }
   | { kind: 'invalid'; reason: string };
@@ -176,6 +215,16 @@ export function decodeChannelMessage(buf: Uint8Array): ChannelMessage {
     const parsed = ControlMessage.safeParse(json);
     return parsed.success ? { kind: 'control', msg: parsed.data } : { kind: 'invalid', reason: 'control message does not match the schema' };
   }
+  if (buf[0] === KIND_CONTROLS) {
+    let json: unknown;
+    try {
+      json = JSON.parse(decoder.decode(buf.subarray(1)));
+    } catch {
+      return { kind: 'invalid', reason: 'controls message is not JSON' };
+    }
+    const parsed = ControlBatch.safeParse(json);
+    return parsed.success ? { kind: 'controls', msgs: parsed.data } : { kind: 'invalid', reason: `controls message is not an array of 2 to ${MAX_BATCH} control messages` };
+  }
   if (buf[0] === KIND_RECT) {
     if (buf.length < RECT_HEADER_BYTES) return { kind: 'invalid', reason: 'rect header truncated' };
     const v = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
@@ -184,6 +233,7 @@ export function decodeChannelMessage(buf: Uint8Array): ChannelMessage {
     const fragment: RectFragment = {
       encoding,
       endOfFrame: (v.getUint8(2) & FLAG_END_OF_FRAME) !== 0,
+      resetStream: (v.getUint8(2) & FLAG_RESET_STREAM) !== 0,
       frame: v.getUint32(4, true),
       x: v.getUint16(8, true),
       y: v.getUint16(10, true),

@@ -64,15 +64,23 @@ export class ConsoleLink {
   async receive(buf: Uint8Array): Promise<void> {
     if (this.closed) return;
     const m = decodeChannelMessage(buf);
+    if (m.kind === 'controls') {
+      for (const msg of m.msgs) await this.handle(msg);
+      return;
+    }
     if (m.kind !== 'control') {
       this.opts.log(`dropped a data-channel message: ${m.kind === 'invalid' ? m.reason : `unexpected ${m.kind}`}`);
       return;
     }
-    const msg = m.msg;
+    await this.handle(m.msg);
+  }
+
+  private async handle(msg: ControlMessage): Promise<void> {
+    if (this.closed) return;
     try {
       switch (msg.t) {
         case 'ack':
-          this.streamer?.ack(msg.frame);
+          this.streamer?.ack(msg.frame, msg.heldMs);
           return;
         case 'refresh':
           this.streamer?.refresh();

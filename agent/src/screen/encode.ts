@@ -1,12 +1,15 @@
 import sharp from 'sharp';
 import type { EncodingName } from '../../../shared/channel.js';
 import type { CapturedRect } from '../platform/types.js';
-import { encodeIndexedPng, indexColours } from './png.js';
+import { bitsFor, encodeIndexedPng, indexColours, packRows, type IndexedImage } from './png.js';
 import { LOSSLESS, type QualitySetting } from './quality.js';
+import type { DeflateStream } from './zstream.js';
 
 export interface EncodedRect {
   encoding: EncodingName;
   data: Uint8Array;
+  /** zpal only: the first rect of a new deflate stream. */
+  resetStream?: boolean;
 }
 
 // Levels 1-3 are zlib's fast path; 3 saves about a fifth of the bytes of 1 on
@@ -42,17 +45,17 @@ function looksPhotographic(pixels: Uint32Array): boolean {
  * too (anti-aliased text on a gradient). Grey mode turns the pixels into
  * GREY_LEVELS levels of luma first (photographic content: JPEG of the luma).
  */
-export async function encodeRectPixels({ rect, rgba }: CapturedRect, quality: QualitySetting = LOSSLESS): Promise<EncodedRect> {
+export async function encodeRectPixels({ rect, rgba }: CapturedRect, quality: QualitySetting = LOSSLESS, zstream?: DeflateStream): Promise<EncodedRect> {
   const { w, h } = rect;
   if (w <= 0 || h <= 0 || rgba.length !== w * h * 4) throw new RangeError(`bad captured rect ${w}x${h} with ${rgba.length} bytes`);
   // Word access needs 4-byte alignment, which a pooled Buffer slice may lack.
   const bytes = rgba.byteOffset % 4 === 0 ? rgba : Buffer.from(rgba);
   const pixels = new Uint32Array(bytes.buffer, bytes.byteOffset, w * h);
-  if (quality.effective === 'grey') return encodeGrey(w, h, pixels, quality.jpegQuality);
+  if (quality.effective === 'grey') return encodeGrey(w, h, pixels, quality.jpegQuality, zstream);
 
   const indexed = indexColours(pixels);
   if (indexed?.palette.length === 1) return { encoding: 'solid', data: Uint8Array.from(rgba.subarray(0, 4)) };
-  if (indexed) return { encoding: 'png', data: await encodeIndexedPng(w, h, indexed) };
+  if (indexed) return encodeIndexed(w, h, indexed, zstream);
 
   const image = sharp(rgba, { raw: { width: w, height: h, channels: 4 } }).removeAlpha();
   const lossy = quality.effective === 'jpeg' && w * h >= JPEG_MIN_PIXELS;
@@ -62,7 +65,28 @@ export async function encodeRectPixels({ rect, rgba }: CapturedRect, quality: Qu
   return { encoding: 'png', data: await image.png({ compressionLevel: PNG_LEVEL }).toBuffer() };
 }
 
-async function encodeGrey(w: number, h: number, pixels: Uint32Array, jpegQuality: number): Promise<EncodedRect> {
+/**
+ * A palette image: through the session's deflate stream as zpal when there is
+ * one (see shared/channel.ts), else as a palette PNG. zpal drops PNG's ~100
+ * bytes of chunks and compresses against everything sent before it, which is
+ * what makes a typed character cost tens of bytes rather than hundreds.
+ */
+async function encodeIndexed(w: number, h: number, indexed: IndexedImage, zstream: DeflateStream | undefined): Promise<EncodedRect> {
+  if (!zstream) return { encoding: 'png', data: await encodeIndexedPng(w, h, indexed) };
+  const { palette, indices } = indexed;
+  const head = 1 + palette.length * 3;
+  const raw = packRows(w, h, indices, bitsFor(palette.length), head);
+  raw[0] = palette.length - 1;
+  palette.forEach((c, i) => {
+    raw[1 + i * 3] = c & 0xff;
+    raw[2 + i * 3] = (c >>> 8) & 0xff;
+    raw[3 + i * 3] = (c >>> 16) & 0xff;
+  });
+  const { data, reset } = await zstream.compress(raw);
+  return { encoding: 'zpal', data, resetStream: reset };
+}
+
+async function encodeGrey(w: number, h: number, pixels: Uint32Array, jpegQuality: number, zstream?: DeflateStream): Promise<EncodedRect> {
   const luma = Buffer.allocUnsafe(pixels.length);
   const levels = new Uint32Array(pixels.length);
   const step = 255 / (GREY_LEVELS - 1);
@@ -84,5 +108,5 @@ async function encodeGrey(w: number, h: number, pixels: Uint32Array, jpegQuality
     const l = indexed.palette[0]! & 0xff;
     return { encoding: 'solid', data: Uint8Array.of(l, l, l, 255) };
   }
-  return { encoding: 'png', data: await encodeIndexedPng(w, h, indexed) };
+  return encodeIndexed(w, h, indexed, zstream);
 }

@@ -23,23 +23,38 @@ export interface IndexedImage {
   indices: Uint8Array;
 }
 
-/** Maps every pixel to a palette index, or returns null as soon as a 257th colour shows up. */
+/**
+ * Maps every pixel to a palette index, or returns null as soon as a 257th
+ * colour shows up. A full screen is two million pixels, so the common cases
+ * stay off the Map: runs of one colour, and a small direct-mapped cache of
+ * recent colours (text alternates between two or three).
+ */
 export function indexColours(pixels: Uint32Array): IndexedImage | null {
+  // As int32, colours stay small integers for V8; as uint32, half of them are doubles.
+  const words = new Int32Array(pixels.buffer, pixels.byteOffset, pixels.length);
   const palette: number[] = [];
   const lookup = new Map<number, number>();
   const indices = new Uint8Array(pixels.length);
-  let last = -1;
+  const cacheKey = new Int32Array(CACHE_SLOTS);
+  const cacheIndex = new Int16Array(CACHE_SLOTS).fill(-1);
+  let last = words.length > 0 ? ~words[0]! : 0;
   let lastIndex = 0;
-  for (let i = 0; i < pixels.length; i++) {
-    const v = pixels[i]!;
-    // Runs of one colour are the common case: skip the map for them.
+  for (let i = 0; i < words.length; i++) {
+    const v = words[i]!;
     if (v !== last) {
-      let index = lookup.get(v);
-      if (index === undefined) {
-        if (palette.length === 256) return null;
-        index = palette.length;
-        palette.push(v);
-        lookup.set(v, index);
+      const slot = Math.imul(v, 0x9e3779b1) >>> (32 - CACHE_BITS);
+      let index = cacheIndex[slot]!;
+      if (index < 0 || cacheKey[slot] !== v) {
+        let found = lookup.get(v);
+        if (found === undefined) {
+          if (palette.length === 256) return null;
+          found = palette.length;
+          palette.push(v >>> 0);
+          lookup.set(v, found);
+        }
+        index = found;
+        cacheKey[slot] = v;
+        cacheIndex[slot] = index;
       }
       last = v;
       lastIndex = index;
@@ -48,6 +63,9 @@ export function indexColours(pixels: Uint32Array): IndexedImage | null {
   }
   return { palette, indices };
 }
+
+const CACHE_BITS = 6;
+const CACHE_SLOTS = 1 << CACHE_BITS;
 
 function chunk(type: string, data: Uint8Array): Buffer {
   const out = Buffer.alloc(12 + data.length);
@@ -58,18 +76,26 @@ function chunk(type: string, data: Uint8Array): Buffer {
   return out;
 }
 
-export async function encodeIndexedPng(width: number, height: number, { palette, indices }: IndexedImage): Promise<Buffer> {
-  // The smallest bit depth that holds the palette: fewer bytes to deflate and to send.
-  const bits = palette.length <= 2 ? 1 : palette.length <= 4 ? 2 : palette.length <= 16 ? 4 : 8;
+/** The smallest bit depth that holds a palette of this many colours. */
+export function bitsFor(colours: number): 1 | 2 | 4 | 8 {
+  return colours <= 2 ? 1 : colours <= 4 ? 2 : colours <= 16 ? 4 : 8;
+}
+
+/**
+ * Packs indices `bits` to a byte, most significant first, each row starting
+ * on a byte; `at` bytes are left free before the first row and `gap` before
+ * every row (PNG's filter byte).
+ */
+export function packRows(width: number, height: number, indices: Uint8Array, bits: number, at = 0, gap = 0): Buffer {
   const perByte = 8 / bits;
-  const stride = 1 + Math.ceil(width / perByte); // leading filter byte 0 (None) per row
-  const rows = Buffer.alloc(stride * height);
+  const stride = gap + Math.ceil(width / perByte);
+  const rows = Buffer.alloc(at + stride * height);
   for (let y = 0; y < height; y++) {
+    let o = at + y * stride + gap;
     if (bits === 8) {
-      rows.set(indices.subarray(y * width, (y + 1) * width), y * stride + 1);
+      rows.set(indices.subarray(y * width, (y + 1) * width), o);
       continue;
     }
-    let o = y * stride + 1;
     let acc = 0;
     let n = 0;
     for (let i = y * width, end = i + width; i < end; i++) {
@@ -82,6 +108,13 @@ export async function encodeIndexedPng(width: number, height: number, { palette,
     }
     if (n > 0) rows[o] = acc << (8 - n * bits);
   }
+  return rows;
+}
+
+export async function encodeIndexedPng(width: number, height: number, { palette, indices }: IndexedImage): Promise<Buffer> {
+  // The smallest bit depth that holds the palette: fewer bytes to deflate and to send.
+  const bits = bitsFor(palette.length);
+  const rows = packRows(width, height, indices, bits, 0, 1); // leading filter byte 0 (None) per row
 
   const plte = Buffer.alloc(palette.length * 3);
   palette.forEach((c, i) => {

@@ -91,6 +91,32 @@ describe('ScreenStreamer', () => {
     expect(streamer.stats).toEqual({ frames: 1, rects: 1, copies: 0, bytes: s.viewer.bytes() });
   });
 
+  it('palette rects share one zlib stream; a refresh starts a new one that a fresh console paints exactly', async () => {
+    let to: TestConsole | null = null;
+    const s = setup({ window: 8, send: (m) => to!.receive(m) });
+    to = s.viewer;
+    streamer = s.streamer;
+    streamer.start();
+    await until('frame 1', () => s.viewer.frames.length === 1);
+    s.screen.paint({ x: 10, y: 10, w: 40, h: 20 }, text);
+    await until('frame 2', () => s.viewer.frames.length === 2);
+    s.screen.paint({ x: 100, y: 50, w: 40, h: 20 }, text);
+    await until('frame 3', () => s.viewer.frames.length === 3);
+    const zpal = s.viewer.frames.flatMap((f) => f.rects).filter((r) => r.encoding === 'zpal');
+    expect(zpal.map((r) => r.resetStream)).toEqual([true, false]);
+    await s.viewer.painted();
+    expect(s.viewer.canvas.equals(s.screen.pixels)).toBe(true);
+
+    // A console that reconnects has no inflater: what it gets after the refresh must stand on its own.
+    const fresh = new TestConsole(320, 200);
+    to = fresh;
+    streamer.refresh();
+    await until('the refresh', () => fresh.frames.length === 1);
+    await fresh.painted();
+    expect(fresh.frames[0]!.rects.find((r) => r.encoding === 'zpal')?.resetStream).toBe(true);
+    expect(fresh.canvas.equals(s.screen.pixels)).toBe(true);
+  });
+
   it('announces the size and the quality before the first frame', async () => {
     const s = setup();
     streamer = s.streamer;
@@ -120,7 +146,7 @@ describe('ScreenStreamer', () => {
 
     streamer.ack(1);
     await until('frame 3', () => s.viewer.frames.length === 3);
-    expect(s.viewer.frames[2]).toMatchObject({ frame: 3, rects: [{ x: 200, y: 100, w: 30, h: 30, encoding: 'png' }] });
+    expect(s.viewer.frames[2]).toMatchObject({ frame: 3, rects: [{ x: 200, y: 100, w: 30, h: 30, encoding: 'zpal' }] });
     expect(s.screen.captured).toHaveLength(capturesBefore + 1); // painted twice, captured once
     await s.viewer.painted();
     expect(s.viewer.canvas.equals(s.screen.pixels)).toBe(true);

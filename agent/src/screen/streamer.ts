@@ -4,6 +4,7 @@ import { planRows, type RowPlan } from './diff.js';
 import { encodeRectPixels, type EncodedRect } from './encode.js';
 import { QualityControl } from './quality.js';
 import { mergeRects } from './regions.js';
+import { DeflateStream } from './zstream.js';
 
 export interface ScreenStreamerOptions {
   source: ScreenSource;
@@ -19,6 +20,8 @@ export interface ScreenStreamerOptions {
   copyRects?: boolean;
   /** Milliseconds, for the link meter (tests pass their own clock). */
   now?: () => number;
+  /** Off: palette rects go as PNG, not through the session's zlib stream (zpal). */
+  zpal?: boolean;
 }
 
 const MAX_BUFFERED = 1 << 20;
@@ -79,6 +82,9 @@ export class ScreenStreamer {
   private shadowEpoch = 0;
   /** Part of the console's picture is lossy or grey: going lossless sends it all again. */
   private lossyShown = false;
+  private readonly zpal: boolean;
+  /** Palette rects go through it; replaced whenever the console may have lost its picture, and its inflater with it. */
+  private zstream: DeflateStream | null = null;
 
   constructor(opts: ScreenStreamerOptions) {
     this.source = opts.source;
@@ -87,6 +93,7 @@ export class ScreenStreamer {
     this.window = Math.max(1, opts.window ?? 2);
     this.copyRects = opts.copyRects ?? true;
     this.now = opts.now ?? (() => performance.now());
+    this.zpal = opts.zpal ?? true;
     this.quality = new QualityControl(opts.quality);
     this.area = opts.area ?? { x: 0, y: 0, w: opts.source.width, h: opts.source.height };
     this.shadow = Buffer.alloc(this.area.w * this.area.h * 4);
@@ -100,6 +107,7 @@ export class ScreenStreamer {
     if (this.stopDamage) return;
     // Frames of an earlier run will never be acknowledged by whoever watches now.
     this.writeOff();
+    this.newStream();
     this.invalidateShadow();
     this.sendControl({ t: 'screen', width: this.area.w, height: this.area.h });
     this.announceQuality(true);
@@ -114,6 +122,8 @@ export class ScreenStreamer {
     this.producing = false;
     if (this.recheck) clearTimeout(this.recheck);
     this.recheck = null;
+    this.zstream?.dispose();
+    this.zstream = null;
   }
 
   /** A frame is being produced, waits to go, or has not been acknowledged yet. */
@@ -121,11 +131,14 @@ export class ScreenStreamer {
     return this.producing || this.dirty.length > 0 || this.lastFrame > this.lastAcked;
   }
 
-  /** The console painted `frame` (and, the channel being ordered, every frame before it). */
-  ack(frame: number): void {
+  /**
+   * The console painted `frame` (and, the channel being ordered, every frame
+   * before it), `heldMs` before it sent the ack along with other messages.
+   */
+  ack(frame: number, heldMs = 0): void {
     if (frame <= this.lastAcked || frame > this.lastFrame) return;
     this.lastAcked = frame;
-    this.quality.link.acked(frame, this.now());
+    this.quality.link.acked(frame, this.now() - heldMs);
     this.announceQuality(false);
     this.pump();
   }
@@ -137,6 +150,8 @@ export class ScreenStreamer {
   refresh(): void {
     if (!this.stopDamage) return;
     this.writeOff();
+    // The console lost what was in flight, so its inflater cannot follow the old stream.
+    this.newStream();
     this.resendAll();
   }
 
@@ -148,6 +163,7 @@ export class ScreenStreamer {
     this.shadow = Buffer.alloc(area.w * area.h * 4);
     this.run++;
     if (!this.stopDamage) return;
+    this.newStream();
     this.dirty = [];
     this.producing = false;
     this.sendControl({ t: 'screen', width: area.w, height: area.h });
@@ -162,6 +178,12 @@ export class ScreenStreamer {
     // Grey to colour and back changes every pixel (going lossless resends what was lossy, below).
     if ((before.effective === 'grey') !== (after.effective === 'grey')) this.resendAll();
     this.announceQuality(false);
+  }
+
+  /** A frame encoded into the old stream and not sent yet is dropped (produce checks). */
+  private newStream(): void {
+    this.zstream?.dispose();
+    this.zstream = this.zpal ? new DeflateStream() : null;
   }
 
   private writeOff(): void {
@@ -264,8 +286,11 @@ export class ScreenStreamer {
       }
     }
     const setting = this.quality.current(this.now());
-    const encoded = await Promise.all(pieces.map((p) => encodeRectPixels(p, setting)));
+    const zstream = this.zstream;
+    const encoded = await Promise.all(pieces.map((p) => encodeRectPixels(p, setting, zstream ?? undefined)));
     if (run !== this.run) return;
+    // A refresh started a new stream meanwhile (and asked for the whole area): these rects belong to the old one.
+    if (zstream !== this.zstream) return;
     for (const c of captured) this.remember(c);
     const whole = captured.some((c) => c.rect.w === area.w && c.rect.h === area.h);
     if (whole && epoch === this.shadowEpoch) {
@@ -305,8 +330,8 @@ export class ScreenStreamer {
       this.stats.copies++;
     }
     let bytes = 0;
-    out.forEach(({ rect: { x, y, w, h }, encoded: { encoding, data } }, i) => {
-      for (const msg of encodeRect({ encoding, frame, x, y, w, h }, data, i === out.length - 1)) {
+    out.forEach(({ rect: { x, y, w, h }, encoded: { encoding, data, resetStream } }, i) => {
+      for (const msg of encodeRect({ encoding, frame, x, y, w, h, resetStream }, data, i === out.length - 1)) {
         this.send(msg);
         bytes += msg.length;
       }

@@ -4,8 +4,9 @@
  * painter does), keeps control messages and cursor shapes, and can ack each
  * frame once painted.
  */
+import zlib from 'node:zlib';
 import sharp from 'sharp';
-import { decodeChannelMessage, RectAssembler, type ControlMessage, type CursorShape, type RectHeader } from '../../../shared/channel.js';
+import { decodeChannelMessage, RectAssembler, zpalLayout, type ControlMessage, type CursorShape, type RectHeader } from '../../../shared/channel.js';
 
 export class TestConsole {
   canvas: Buffer;
@@ -20,6 +21,8 @@ export class TestConsole {
   private readonly assembler = new RectAssembler();
   private current: RectHeader[] = [];
   private painting = Promise.resolve();
+  /** zpal's zlib stream, started by a rect flagged resetStream. */
+  private inflater: zlib.Inflate | null = null;
 
   constructor(width = 0, height = 0) {
     this.width = width;
@@ -31,6 +34,10 @@ export class TestConsole {
     this.messages.push(msg);
     const decoded = decodeChannelMessage(msg);
     if (decoded.kind === 'invalid') throw new Error(`invalid message: ${decoded.reason}`);
+    if (decoded.kind === 'controls') {
+      this.controls.push(...decoded.msgs);
+      return;
+    }
     if (decoded.kind === 'cursor') {
       this.cursors.push(decoded.cursor);
       return;
@@ -82,10 +89,41 @@ export class TestConsole {
     } else if (h.encoding === 'solid') {
       rgba = Buffer.alloc(h.w * h.h * 4);
       for (let i = 0; i < h.w * h.h; i++) rgba.set(data, i * 4);
+    } else if (h.encoding === 'zpal') {
+      rgba = await this.zpal(h, data);
     } else {
       rgba = await sharp(data).ensureAlpha().raw().toBuffer();
     }
     for (let y = 0; y < h.h; y++) rgba.copy(this.canvas, ((h.y + y) * this.width + h.x) * 4, y * h.w * 4, (y + 1) * h.w * 4);
+  }
+
+  private async zpal(h: RectHeader, data: Uint8Array): Promise<Buffer> {
+    // Read only after the flush: a readable buffer that could fill would stall it.
+    if (h.resetStream) this.inflater = zlib.createInflate({ readableHighWaterMark: 1 << 30 } as zlib.ZlibOptions);
+    const inflater = this.inflater;
+    if (!inflater) throw new Error('zpal rect before its stream started');
+    const raw = await new Promise<Buffer>((resolve) => {
+      inflater.write(data);
+      inflater.flush(zlib.constants.Z_SYNC_FLUSH, () => {
+        const chunks: Buffer[] = [];
+        for (let c: Buffer | null; (c = inflater.read() as Buffer | null) !== null; ) chunks.push(c);
+        resolve(Buffer.concat(chunks));
+      });
+    });
+    const colours = raw[0]! + 1;
+    const { bits, paletteBytes, rowBytes } = zpalLayout(h.w, colours);
+    if (raw.length !== 1 + paletteBytes + rowBytes * h.h) throw new Error(`zpal rect inflated to ${raw.length} bytes`);
+    const rgba = Buffer.alloc(h.w * h.h * 4);
+    for (let y = 0; y < h.h; y++) {
+      for (let x = 0; x < h.w; x++) {
+        const bit = x * bits;
+        const index = (raw[1 + paletteBytes + y * rowBytes + (bit >> 3)]! >> (8 - bits - (bit & 7))) & ((1 << bits) - 1);
+        if (index >= colours) throw new Error(`zpal index ${index} outside a palette of ${colours}`);
+        raw.copy(rgba, (y * h.w + x) * 4, 1 + index * 3, 4 + index * 3);
+        rgba[(y * h.w + x) * 4 + 3] = 255;
+      }
+    }
+    return rgba;
   }
 
   /** A copy of a region (source and destination of a copy may overlap). */

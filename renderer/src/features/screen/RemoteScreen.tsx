@@ -10,6 +10,7 @@ import { useEffect, useRef, useState } from 'react';
 import { useActions, useAppState } from '../../app/context.js';
 import type { PeerLink } from '../session/peer-link.js';
 import { CanvasSurface } from './canvas-surface.js';
+import { AckHolder } from './ack-holder.js';
 import { WorkerDecoder } from './decoder.js';
 import { placement, type ScaleMode } from './geometry.js';
 import { RemoteCursor } from './remote-cursor.js';
@@ -43,11 +44,12 @@ export function RemoteScreen({ link, placeholder }: { link: PeerLink | null; pla
     if (!canvas || !cursorElement || !statsElement || !link) return;
     const decoder = new WorkerDecoder({ onWorkerFailed: () => link.send({ t: 'refresh' }) });
     let pictured = false;
+    const acks = new AckHolder({ send: (msg) => link.send(msg) });
     const painter = new ScreenPainter({
       surface: new CanvasSurface(canvas),
       decoder,
-      onFrameDone: (frame) => {
-        link.send({ t: 'ack', frame });
+      onFrameDone: (frame, bytes) => {
+        acks.frameDone(frame, bytes);
         if (pictured) return;
         pictured = true;
         setHasPicture(true);
@@ -60,7 +62,10 @@ export function RemoteScreen({ link, placeholder }: { link: PeerLink | null; pla
       cursor.layout(placement(settings.current.scaleMode, box, remote ?? { width: 0, height: 0 }), remote);
     };
     const input = attachScreenInput(canvas, {
-      send: (msg) => link.send(msg),
+      send: (msg) => {
+        acks.flush();
+        link.send(msg);
+      },
       remoteSize: () => painter.remoteSize,
       scaleMode: () => settings.current.scaleMode,
       enabled: () => !settings.current.viewOnly,
@@ -83,12 +88,14 @@ export function RemoteScreen({ link, placeholder }: { link: PeerLink | null; pla
 
     const disposers = [
       link.onPeerStarted(() => {
+        acks.drop();
         painter.restart();
         cursor.reset();
       }),
       link.onMessage((m) => {
         if (m.kind === 'rect') return painter.fragment(m.fragment);
         if (m.kind === 'cursor') return cursor.shape(m.cursor);
+        if (m.kind === 'controls') return; // the agent sends none
         if (m.msg.t === 'cursor-pos') return cursor.position(m.msg);
         if (m.msg.t === 'screen') {
           painter.resize(m.msg.width, m.msg.height);
@@ -101,6 +108,7 @@ export function RemoteScreen({ link, placeholder }: { link: PeerLink | null; pla
       clearInterval(statsTimer);
       resized.disconnect();
       input.dispose();
+      acks.drop();
       cursor.dispose();
       painter.dispose();
       decoder.dispose();

@@ -4,6 +4,7 @@
  * decoder.ts; nothing else runs here.
  */
 import type { DecodeReply, DecodeRequest } from './decoder.js';
+import { ZpalDecoder, ZpalStreamError } from './zpal.js';
 
 interface WorkerScope {
   addEventListener(type: 'message', listener: (e: MessageEvent<DecodeRequest>) => void): void;
@@ -12,9 +13,14 @@ interface WorkerScope {
 
 const scope = self as unknown as WorkerScope;
 
-scope.addEventListener('message', ({ data: { id, mime, bytes } }) => {
-  createImageBitmap(new Blob([bytes], { type: mime })).then(
-    (bitmap) => scope.postMessage({ id, bitmap }, { transfer: [bitmap] }),
-    (e: unknown) => scope.postMessage({ id, error: e instanceof Error ? e.message : String(e) }),
+const zpal = new ZpalDecoder();
+
+scope.addEventListener('message', ({ data: { id, mime, bytes, zpal: rect } }) => {
+  const bitmap = rect
+    ? zpal.decode(new Uint8Array(bytes), rect).then((rgba) => createImageBitmap(new ImageData(rgba, rect.w, rect.h)))
+    : createImageBitmap(new Blob([bytes], { type: mime }));
+  bitmap.then(
+    (b) => scope.postMessage({ id, bitmap: b }, { transfer: [b] }),
+    (e: unknown) => scope.postMessage({ id, error: e instanceof Error ? e.message : String(e), streamLost: e instanceof ZpalStreamError }),
   );
 });

@@ -12,14 +12,17 @@
  */
 import type { Disposer } from '../../../../shared/console-contract.js';
 import type { BitmapDecoder } from './screen-painter.js';
+import { ZpalDecoder, ZpalStreamError, type ZpalRect } from './zpal.js';
 
 export interface DecodeRequest {
   id: number;
   mime: string;
   bytes: ArrayBuffer;
+  /** Set for zpal rects, which the worker inflates in order with its one stream. */
+  zpal?: ZpalRect;
 }
 
-export type DecodeReply = { id: number; bitmap: ImageBitmap } | { id: number; error: string };
+export type DecodeReply = { id: number; bitmap: ImageBitmap } | { id: number; error: string; streamLost?: boolean };
 
 /** The part of a Worker the decoder uses. */
 export interface WorkerLike {
@@ -33,7 +36,10 @@ export interface WorkerDecoderOptions {
   createWorker?: () => WorkerLike;
   /** Decodes on the main thread, once the worker has failed. */
   fallback?: (mime: string, bytes: ArrayBuffer) => Promise<ImageBitmap>;
-  /** The worker failed: what it was decoding is lost. */
+  /**
+   * The worker failed, or the zpal stream broke: what it was decoding is lost,
+   * and zpal rects cannot be decoded until the agent starts a new stream.
+   */
   onWorkerFailed?: () => void;
   log?: Pick<Console, 'warn'>;
 }
@@ -56,6 +62,10 @@ export class WorkerDecoder implements BitmapDecoder<ImageBitmap> {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private disposed = false;
+  /** zpal on the main thread, once the worker has failed. */
+  private readonly zpal = new ZpalDecoder();
+  /** Asked for a new stream since the last reset: one request is enough. */
+  private askedForStream = false;
 
   constructor(options: WorkerDecoderOptions = {}) {
     this.fallback = options.fallback ?? decodeHere;
@@ -72,18 +82,28 @@ export class WorkerDecoder implements BitmapDecoder<ImageBitmap> {
     worker?.addEventListener('error', (e) => this.workerFailed(e));
   }
 
-  decode(mime: string, data: Uint8Array): Promise<ImageBitmap> {
+  decode(mime: string, data: Uint8Array, zpal?: ZpalRect): Promise<ImageBitmap> {
     if (this.disposed) return Promise.reject(new Error('the decoder is disposed'));
+    if (zpal?.reset) this.askedForStream = false;
     // Transfer a buffer that holds exactly these bytes: a view into a bigger message would hand over all of it.
     // (Copied with the constructor: simple-peer delivers Buffers, whose `slice` is a view, not a copy.)
     const whole = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.buffer instanceof ArrayBuffer;
     const bytes = whole ? (data.buffer as ArrayBuffer) : new Uint8Array(data).buffer;
     const worker = this.worker;
+    if (!worker && zpal) {
+      return this.zpal.decode(new Uint8Array(bytes), zpal).then(
+        (rgba) => createImageBitmap(new ImageData(rgba, zpal.w, zpal.h)),
+        (e: unknown) => {
+          if (e instanceof ZpalStreamError) this.streamLost();
+          throw e;
+        },
+      );
+    }
     if (!worker) return this.fallback(mime, bytes);
     const id = this.nextId++;
     const result = new Promise<ImageBitmap>((resolve, reject) => this.pending.set(id, { resolve, reject }));
     try {
-      worker.postMessage({ id, mime, bytes }, [bytes]);
+      worker.postMessage(zpal ? { id, mime, bytes, zpal } : { id, mime, bytes }, [bytes]);
     } catch (e) {
       this.pending.delete(id);
       return Promise.reject(e instanceof Error ? e : new Error(String(e)));
@@ -97,16 +117,24 @@ export class WorkerDecoder implements BitmapDecoder<ImageBitmap> {
     this.disposed = true;
     this.worker?.terminate();
     this.worker = null;
+    this.zpal.dispose();
     for (const p of this.pending.values()) p.reject(new Error('the decoder is disposed'));
     this.pending.clear();
   };
+
+  private streamLost(): void {
+    if (this.askedForStream || this.disposed) return;
+    this.askedForStream = true;
+    this.onWorkerFailed();
+  }
 
   private reply(r: DecodeReply): void {
     const p = this.pending.get(r.id);
     if (!p) return;
     this.pending.delete(r.id);
-    if ('bitmap' in r) p.resolve(r.bitmap);
-    else p.reject(new Error(r.error));
+    if ('bitmap' in r) return p.resolve(r.bitmap);
+    if (r.streamLost) this.streamLost();
+    p.reject(new Error(r.error));
   }
 
   private workerFailed(e: Event): void {
@@ -116,6 +144,7 @@ export class WorkerDecoder implements BitmapDecoder<ImageBitmap> {
     const lost = this.pending.size;
     for (const p of this.pending.values()) p.reject(new Error('the decode worker failed'));
     this.pending.clear();
-    if (lost > 0) this.onWorkerFailed();
+    // The worker's zpal stream is gone with it: only a new one can be decoded here.
+    if (lost > 0) this.streamLost();
   }
 }

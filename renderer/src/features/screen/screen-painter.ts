@@ -15,14 +15,15 @@
  */
 import { RectAssembler, type RectFragment, type RectHeader } from '../../../../shared/channel.js';
 import type { Size } from './geometry.js';
+import type { ZpalRect } from './zpal.js';
 
 export interface Closable {
   close(): void;
 }
 
-/** Decodes an encoded image; resolves to something the surface can draw. */
+/** Decodes an encoded image; resolves to something the surface can draw. zpal rects come in arrival order. */
 export interface BitmapDecoder<B extends Closable> {
-  decode(mime: string, data: Uint8Array): Promise<B>;
+  decode(mime: string, data: Uint8Array, zpal?: ZpalRect): Promise<B>;
 }
 
 /** Where the pixels go: the visible canvas (canvas-surface.ts), or a recorder in tests. */
@@ -34,14 +35,14 @@ export interface PaintSurface<B> {
   copy(srcX: number, srcY: number, x: number, y: number, w: number, h: number): void;
 }
 
-const MIME = { png: 'image/png', jpeg: 'image/jpeg' } as const;
+const MIME = { png: 'image/png', jpeg: 'image/jpeg', zpal: 'application/x-lifeline-zpal' } as const;
 
 interface Entry {
   ready: boolean;
   /** Applies the entry to the surface; runs once, in queue order. */
   paint(): void;
-  /** Set on the rect that ends a frame; `epoch` is the peer it came from. */
-  frameEnd?: { frame: number; epoch: number };
+  /** Set on the rect that ends a frame; `epoch` is the peer it came from; `bytes` its rects' encoded size. */
+  frameEnd?: { frame: number; epoch: number; bytes: number };
   /** Frees what a dropped entry holds. */
   discard?(): void;
 }
@@ -49,8 +50,8 @@ interface Entry {
 export interface ScreenPainterOptions<B extends Closable> {
   surface: PaintSurface<B>;
   decoder: BitmapDecoder<B>;
-  /** The frame's last rect has been painted. */
-  onFrameDone(frame: number): void;
+  /** The frame's last rect has been painted; its rects were `bytes` long, encoded. */
+  onFrameDone(frame: number, bytes: number): void;
   log?: Pick<Console, 'warn'>;
 }
 
@@ -64,6 +65,8 @@ export class ScreenPainter<B extends Closable> {
   private disposed = false;
   private remote: Size | null = null;
   private painted = 0;
+  /** Encoded bytes of the frame being received so far. */
+  private frameBytes = 0;
 
   constructor(private readonly options: ScreenPainterOptions<B>) {
     this.surface = options.surface;
@@ -84,6 +87,7 @@ export class ScreenPainter<B extends Closable> {
   restart(): void {
     this.epoch++;
     this.assembler = new RectAssembler();
+    this.frameBytes = 0;
   }
 
   resize(width: number, height: number): void {
@@ -109,7 +113,9 @@ export class ScreenPainter<B extends Closable> {
   }
 
   private rect(h: RectHeader, data: Uint8Array): void {
-    const frameEnd = h.endOfFrame ? { frame: h.frame, epoch: this.epoch } : undefined;
+    this.frameBytes += data.length;
+    const frameEnd = h.endOfFrame ? { frame: h.frame, epoch: this.epoch, bytes: this.frameBytes } : undefined;
+    if (h.endOfFrame) this.frameBytes = 0;
     const immediate = (paint: () => void) => this.enqueue({ ready: true, paint, frameEnd });
 
     switch (h.encoding) {
@@ -126,7 +132,8 @@ export class ScreenPainter<B extends Closable> {
         return immediate(() => this.surface.copy(srcX, srcY, h.x, h.y, h.w, h.h));
       }
       case 'png':
-      case 'jpeg': {
+      case 'jpeg':
+      case 'zpal': {
         let bitmap: B | null = null;
         const entry: Entry = {
           ready: false,
@@ -144,7 +151,8 @@ export class ScreenPainter<B extends Closable> {
           discard: () => bitmap?.close(),
         };
         this.enqueue(entry);
-        this.options.decoder.decode(MIME[h.encoding], data).then(
+        const zpal = h.encoding === 'zpal' ? { w: h.w, h: h.h, reset: h.resetStream } : undefined;
+        this.options.decoder.decode(MIME[h.encoding], data, zpal).then(
           (b) => {
             if (this.disposed) return b.close();
             bitmap = b;
@@ -180,7 +188,7 @@ export class ScreenPainter<B extends Closable> {
       const end = entry.frameEnd;
       if (end) {
         this.painted++;
-        if (end.epoch === this.epoch && !this.disposed) this.options.onFrameDone(end.frame);
+        if (end.epoch === this.epoch && !this.disposed) this.options.onFrameDone(end.frame, end.bytes);
       }
     }
   }

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { encodeControl, encodeRect, type ControlMessage } from '../../../../shared/channel.js';
+import { decodeChannelMessage, encodeControl, encodeRect, type ControlMessage } from '../../../../shared/channel.js';
 import type { SignalData } from '../../../../shared/protocol.js';
 import { FakeApi } from '../../test/fixtures.js';
 import { PeerLink, type DecodedMessage, type PeerLike } from './peer-link.js';
@@ -121,7 +121,26 @@ describe('PeerLink', () => {
     expect(link.send(ack)).toBe(false);
     peer().connect();
     expect(link.send(ack)).toBe(true);
+    await vi.advanceTimersByTimeAsync(0);
     expect(peer().sent).toEqual([encodeControl(ack)]);
+  });
+
+  it('control messages sent in one task leave as one data-channel message, in order', async () => {
+    const { link, peer } = setup();
+    link.setWanted(true);
+    await vi.advanceTimersByTimeAsync(0);
+    peer().connect();
+    link.send({ t: 'ack', frame: 3 });
+    link.send({ t: 'key', keysym: 0x61, down: true });
+    link.send({ t: 'key', keysym: 0x61, down: false });
+    expect(peer().sent).toEqual([]);
+    await vi.advanceTimersByTimeAsync(0);
+    link.send({ t: 'refresh' });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(peer().sent.map((b) => decodeChannelMessage(b))).toEqual([
+      { kind: 'controls', msgs: [{ t: 'ack', frame: 3 }, { t: 'key', keysym: 0x61, down: true }, { t: 'key', keysym: 0x61, down: false }] },
+      { kind: 'control', msg: { t: 'refresh' } },
+    ]);
   });
 
   it('replaces a peer that closes with a fresh one about a second later', async () => {

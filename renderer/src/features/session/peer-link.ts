@@ -16,7 +16,7 @@
  * carry anything on it (see shared/tools.ts). Nothing in here touches React
  * or the store.
  */
-import { decodeChannelMessage, encodeControl, type ChannelMessage, type ControlMessage } from '../../../../shared/channel.js';
+import { decodeChannelMessage, encodeControls, MAX_BATCH, type ChannelMessage, type ControlMessage } from '../../../../shared/channel.js';
 import type { ConsoleApi, Disposer } from '../../../../shared/console-contract.js';
 import type { IceServer, SignalData } from '../../../../shared/protocol.js';
 import type { PeerStatus } from '../../store/session.js';
@@ -69,6 +69,8 @@ export class PeerLink {
   private disconnectTimer: ReturnType<typeof setTimeout> | null = null;
   private status: PeerStatus = 'idle';
   private received = 0;
+  /** Control messages sent in this task, for the peer they were sent to; they leave together at its end. */
+  private outbox: { peer: PeerLike; msgs: ControlMessage[] } | null = null;
   private readonly statusListeners = new Set<(s: PeerStatus) => void>();
   private readonly messageListeners = new Set<(m: DecodedMessage) => void>();
   private readonly startListeners = new Set<() => void>();
@@ -110,16 +112,33 @@ export class PeerLink {
     else this.stop();
   }
 
-  /** Sends a control message if the peer is up; returns whether it was sent. */
+  /**
+   * Sends a control message if the peer is up; returns whether it went out
+   * (or will, at the end of this task: what one task sends, such as a key's
+   * down and up or an ack and the input after it, leaves as one data-channel
+   * message, which saves an SCTP packet and its acknowledgement each).
+   */
   send(msg: ControlMessage): boolean {
     const peer = this.peer;
     if (!peer?.connected) return false;
+    if (this.outbox?.peer !== peer) {
+      this.flush();
+      this.outbox = { peer, msgs: [] };
+      queueMicrotask(() => this.flush());
+    }
+    this.outbox.msgs.push(msg);
+    if (this.outbox.msgs.length >= MAX_BATCH) this.flush();
+    return true;
+  }
+
+  private flush(): void {
+    const box = this.outbox;
+    this.outbox = null;
+    if (!box || box.msgs.length === 0 || box.peer !== this.peer || !box.peer.connected) return;
     try {
-      peer.send(encodeControl(msg));
-      return true;
+      box.peer.send(encodeControls(box.msgs));
     } catch (e) {
-      this.log.warn(`[peer] cannot send "${msg.t}"`, e);
-      return false;
+      this.log.warn(`[peer] cannot send ${box.msgs.map((m) => `"${m.t}"`).join(', ')}`, e);
     }
   }
 

@@ -197,9 +197,9 @@ describe('SessionPeers', () => {
     expect(peers).toHaveLength(2);
     peer().connected = true;
     peer().fire('connect');
+    await vi.advanceTimersByTimeAsync(0);
     expect(peer().sent.map((b) => decodeChannelMessage(b))).toEqual([
-      { kind: 'control', msg: { t: 'monitor', id: 'HDMI-1' } },
-      { kind: 'control', msg: { t: 'quality', mode: 'low' } },
+      { kind: 'controls', msgs: [{ t: 'monitor', id: 'HDMI-1' }, { t: 'quality', mode: 'low' }] },
     ]);
   });
 });
