@@ -27,6 +27,13 @@ export interface ScreenStreamerOptions {
 const MAX_BUFFERED = 1 << 20;
 /** The channel has no "drained" callback here, so a full buffer is looked at again after this. */
 const BUFFER_RECHECK_MS = 10;
+/**
+ * Damage that would start a frame at once waits this long for the rest of
+ * what the application draws in one go (xterm draws a typed character, then
+ * the cursor after it): one frame instead of two, which saves a packet, an
+ * ack and the acknowledgements of both on the wire.
+ */
+const SETTLE_MS = 2;
 /** Dirty lists longer than this are merged as they grow, which keeps a long wait for acks cheap. */
 const COMPACT_ABOVE = 64;
 
@@ -75,6 +82,7 @@ export class ScreenStreamer {
   private lastAcked = 0;
   private producing = false;
   private recheck: NodeJS.Timeout | null = null;
+  private settling: NodeJS.Timeout | null = null;
   private shadow: Buffer;
   /** The shadow is only worth comparing against once a whole-area frame filled it... */
   private shadowValid = false;
@@ -122,6 +130,8 @@ export class ScreenStreamer {
     this.producing = false;
     if (this.recheck) clearTimeout(this.recheck);
     this.recheck = null;
+    if (this.settling) clearTimeout(this.settling);
+    this.settling = null;
     this.zstream?.dispose();
     this.zstream = null;
   }
@@ -225,7 +235,12 @@ export class ScreenStreamer {
       if (inside) this.dirty.push({ ...inside, x: inside.x - this.area.x, y: inside.y - this.area.y });
     }
     if (this.dirty.length > COMPACT_ABOVE) this.dirty = mergeRects(this.dirty);
-    this.pump();
+    // While a frame is produced, its end pumps: damage meanwhile has had time to gather.
+    if (this.producing || this.settling) return;
+    this.settling = setTimeout(() => {
+      this.settling = null;
+      this.pump();
+    }, SETTLE_MS);
   }
 
   private pump(): void {
