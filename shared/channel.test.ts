@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   ControlMessage, FLAG_END_OF_FRAME, KIND_CONTROL, KIND_RECT, MAX_FRAGMENT_PAYLOAD, RECT_HEADER_BYTES, RectAssembler,
-  decodeChannelMessage, encodeControl, encodeControls, encodeRect, type RectFragment,
+  KIND_CONTROLS, KIND_INPUT, decodeChannelMessage, encodeControl, encodeControls, encodeRect, type RectFragment,
 } from './channel.js';
 import { LIMITS } from './limits.js';
 
@@ -307,8 +307,48 @@ describe('controls batches', () => {
   });
 
   it('a batch with a message that does not match the schema is invalid as a whole', () => {
-    const bad = encodeControls([{ t: 'refresh' }, { t: 'key', keysym: -1, down: true } as ControlMessage]);
+    const bad = encodeControls([{ t: 'refresh' }, { t: 'quality', mode: 'ultra' } as unknown as ControlMessage]);
     expect(decodeChannelMessage(bad)).toMatchObject({ kind: 'invalid', reason: expect.stringMatching(/array of 2 to/) });
+  });
+});
+
+describe('binary input', () => {
+  const all: ControlMessage[] = [
+    { t: 'pointer', x: 65535, y: 0 },
+    { t: 'button', button: 3, down: true },
+    { t: 'button', button: 3, down: false },
+    { t: 'wheel', dx: -100, dy: 100 },
+    { t: 'key', keysym: 0x1ffffff, down: true },
+    { t: 'key', keysym: 0x61, down: false },
+    { t: 'ack', frame: 0xfffffffe, heldMs: 60_000 },
+    { t: 'ack', frame: 1 },
+    { t: 'release-all' },
+  ];
+
+  it('input and acks travel in binary and come out as they went in, in order', () => {
+    const buf = encodeControls(all);
+    expect(buf[0]).toBe(KIND_INPUT);
+    expect(decodeChannelMessage(buf)).toEqual({ kind: 'controls', msgs: all });
+  });
+
+  it('a key pressed and released with the ack before it is 18 bytes', () => {
+    const msgs: ControlMessage[] = [{ t: 'ack', frame: 12, heldMs: 40 }, { t: 'key', keysym: 0x61, down: true }, { t: 'key', keysym: 0x61, down: false }];
+    expect(encodeControls(msgs)).toHaveLength(18);
+  });
+
+  it('a batch with anything but input goes as JSON', () => {
+    const msgs: ControlMessage[] = [{ t: 'key', keysym: 0x61, down: true }, { t: 'refresh' }];
+    const buf = encodeControls(msgs);
+    expect(buf[0]).toBe(KIND_CONTROLS);
+    expect(decodeChannelMessage(buf)).toEqual({ kind: 'controls', msgs });
+  });
+
+  it('a truncated record, an unknown tag or a value the schema refuses makes the message invalid', () => {
+    const buf = encodeControls([{ t: 'pointer', x: 1, y: 2 }]);
+    expect(decodeChannelMessage(buf.subarray(0, 4))).toMatchObject({ kind: 'invalid', reason: expect.stringMatching(/truncated or unknown/) });
+    expect(decodeChannelMessage(Uint8Array.of(KIND_INPUT, 99))).toMatchObject({ kind: 'invalid' });
+    expect(decodeChannelMessage(Uint8Array.of(KIND_INPUT))).toMatchObject({ kind: 'invalid' });
+    expect(decodeChannelMessage(Uint8Array.of(KIND_INPUT, 3, 0x80))).toMatchObject({ kind: 'invalid', reason: expect.stringMatching(/valid input records/) });
   });
 });
 

@@ -8,6 +8,8 @@
  *   0x04 controls | utf-8 JSON array of 2 to MAX_BATCH `ControlMessage`s, handled in order
  *                 | (what one task produced: a key's down and up, an ack and the input after it;
  *                 | each data-channel message costs an SCTP packet and its acknowledgement)
+ *   0x05 input    | 1 to MAX_BATCH input and ack messages in binary, handled in order (see
+ *                 | encodeInput): what the console sends most, at ~6 bytes each instead of ~40
  *
  * No message exceeds LIMITS.channelMessageBytes: an encoded rectangle larger
  * than that travels as several fragments, in order, each repeating the header
@@ -21,6 +23,7 @@ export const KIND_CONTROL = 0x01;
 export const KIND_RECT = 0x02;
 export const KIND_CURSOR = 0x03;
 export const KIND_CONTROLS = 0x04;
+export const KIND_INPUT = 0x05;
 export const MAX_BATCH = 64;
 
 // ---------- control messages ----------
@@ -85,10 +88,104 @@ export function encodeControl(msg: ControlMessage): Uint8Array {
   return out;
 }
 
-/** One message for one control message, one `controls` message for several. */
+// Binary input records: a tag byte, then (little-endian)
+//   key      u32: keysym | 0x80000000 when down
+//   pointer  u16 x, u16 y
+//   button   u8: button | 0x80 when down
+//   wheel    i8 dx, i8 dy
+//   ack      u32 frame, u16 heldMs
+//   release-all  nothing
+const INPUT_TAG = { key: 1, pointer: 2, button: 3, wheel: 4, ack: 5, 'release-all': 6 } as const;
+type InputMessage = Extract<ControlMessage, { t: keyof typeof INPUT_TAG }>;
+const INPUT_BYTES = { 1: 5, 2: 5, 3: 2, 4: 3, 5: 7, 6: 1 } as const;
+
+const isInput = (m: ControlMessage): m is InputMessage =>
+  m.t in INPUT_TAG && (m.t !== 'ack' || (m.frame <= 0xffffffff && (m.heldMs ?? 0) <= 0xffff));
+
+/** Input and acks in binary (KIND_INPUT); every message must be one of those. */
+function encodeInput(msgs: readonly InputMessage[]): Uint8Array {
+  let n = 1;
+  for (const m of msgs) n += INPUT_BYTES[INPUT_TAG[m.t]];
+  const out = new Uint8Array(n);
+  const v = new DataView(out.buffer);
+  out[0] = KIND_INPUT;
+  let o = 1;
+  for (const m of msgs) {
+    out[o] = INPUT_TAG[m.t];
+    switch (m.t) {
+      case 'key':
+        v.setUint32(o + 1, (m.keysym | (m.down ? 0x80000000 : 0)) >>> 0, true);
+        break;
+      case 'pointer':
+        v.setUint16(o + 1, m.x, true);
+        v.setUint16(o + 3, m.y, true);
+        break;
+      case 'button':
+        out[o + 1] = m.button | (m.down ? 0x80 : 0);
+        break;
+      case 'wheel':
+        v.setInt8(o + 1, m.dx);
+        v.setInt8(o + 2, m.dy);
+        break;
+      case 'ack':
+        v.setUint32(o + 1, m.frame, true);
+        v.setUint16(o + 5, m.heldMs ?? 0, true);
+        break;
+      case 'release-all':
+        break;
+    }
+    o += INPUT_BYTES[INPUT_TAG[m.t]];
+  }
+  return out;
+}
+
+/** Null when a record is truncated or unknown; the messages still go through the schema. */
+function decodeInput(buf: Uint8Array): unknown[] | null {
+  const v = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const msgs: unknown[] = [];
+  for (let o = 1; o < buf.length; ) {
+    const tag = buf[o]! as keyof typeof INPUT_BYTES;
+    const size = INPUT_BYTES[tag];
+    if (size === undefined || o + size > buf.length) return null;
+    switch (tag) {
+      case 1: {
+        const word = v.getUint32(o + 1, true);
+        msgs.push({ t: 'key', keysym: word & 0x7fffffff, down: word >= 0x80000000 });
+        break;
+      }
+      case 2:
+        msgs.push({ t: 'pointer', x: v.getUint16(o + 1, true), y: v.getUint16(o + 3, true) });
+        break;
+      case 3:
+        msgs.push({ t: 'button', button: buf[o + 1]! & 0x7f, down: (buf[o + 1]! & 0x80) !== 0 });
+        break;
+      case 4:
+        msgs.push({ t: 'wheel', dx: v.getInt8(o + 1), dy: v.getInt8(o + 2) });
+        break;
+      case 5: {
+        const heldMs = v.getUint16(o + 5, true);
+        msgs.push(heldMs ? { t: 'ack', frame: v.getUint32(o + 1, true), heldMs } : { t: 'ack', frame: v.getUint32(o + 1, true) });
+        break;
+      }
+      case 6:
+        msgs.push({ t: 'release-all' });
+        break;
+    }
+    o += size;
+  }
+  return msgs;
+}
+
+const InputBatch = z.array(ControlMessage).min(1).max(MAX_BATCH);
+
+/**
+ * What one task sent, as one message: input and acks in binary (KIND_INPUT),
+ * anything else as one control message, or a `controls` batch for several.
+ */
 export function encodeControls(msgs: readonly ControlMessage[]): Uint8Array {
+  if (msgs.length === 0 || msgs.length > MAX_BATCH) throw new RangeError(`a batch holds 1 to ${MAX_BATCH} messages, not ${msgs.length}`);
+  if (msgs.every(isInput)) return encodeInput(msgs);
   if (msgs.length === 1) return encodeControl(msgs[0]!);
-  if (msgs.length === 0 || msgs.length > MAX_BATCH) throw new RangeError(`a batch holds 2 to ${MAX_BATCH} messages, not ${msgs.length}`);
   const json = encoder.encode(JSON.stringify(msgs));
   const out = new Uint8Array(json.length + 1);
   out[0] = KIND_CONTROLS;
@@ -224,6 +321,13 @@ export function decodeChannelMessage(buf: Uint8Array): ChannelMessage {
     }
     const parsed = ControlBatch.safeParse(json);
     return parsed.success ? { kind: 'controls', msgs: parsed.data } : { kind: 'invalid', reason: `controls message is not an array of 2 to ${MAX_BATCH} control messages` };
+  }
+  if (buf[0] === KIND_INPUT) {
+    const decoded = decodeInput(buf);
+    if (!decoded) return { kind: 'invalid', reason: 'input message has a truncated or unknown record' };
+    const parsed = InputBatch.safeParse(decoded);
+    if (!parsed.success) return { kind: 'invalid', reason: `input message is not 1 to ${MAX_BATCH} valid input records` };
+    return { kind: 'controls', msgs: parsed.data };
   }
   if (buf[0] === KIND_RECT) {
     if (buf.length < RECT_HEADER_BYTES) return { kind: 'invalid', reason: 'rect header truncated' };

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { decodeChannelMessage, encodeControl, encodeRect, type ControlMessage } from '../../../../shared/channel.js';
+import { decodeChannelMessage, encodeControl, encodeControls, encodeRect, type ControlMessage } from '../../../../shared/channel.js';
 import type { SignalData } from '../../../../shared/protocol.js';
 import { FakeApi } from '../../test/fixtures.js';
 import { PeerLink, type DecodedMessage, type PeerLike } from './peer-link.js';
@@ -122,7 +122,7 @@ describe('PeerLink', () => {
     peer().connect();
     expect(link.send(ack)).toBe(true);
     await vi.advanceTimersByTimeAsync(0);
-    expect(peer().sent).toEqual([encodeControl(ack)]);
+    expect(peer().sent).toEqual([encodeControls([ack])]);
   });
 
   it('control messages sent in one task leave as one data-channel message, in order', async () => {
