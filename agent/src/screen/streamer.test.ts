@@ -117,6 +117,22 @@ describe('ScreenStreamer', () => {
     expect(fresh.canvas.equals(s.screen.pixels)).toBe(true);
   });
 
+  it('refreshes that land while frames are encoded never stall the stream, and the picture ends up exact', async () => {
+    const s = setup();
+    streamer = s.streamer;
+    streamer.start();
+    await until('frame 1', () => s.viewer.frames.length === 1);
+    s.viewer.onPainted = (frame) => streamer!.ack(frame);
+    for (let i = 0; i < 20; i++) {
+      s.screen.paint({ x: (i * 13) % 280, y: (i * 7) % 180, w: 40, h: 20 }, (x, y) => text(x + i, y));
+      await new Promise((r) => setTimeout(r, i % 5));
+      streamer.refresh();
+    }
+    await until('the stream to go quiet', () => !streamer!.busy);
+    await s.viewer.painted();
+    expect(s.viewer.canvas.equals(s.screen.pixels)).toBe(true);
+  });
+
   it('announces the size and the quality before the first frame', async () => {
     const s = setup();
     streamer = s.streamer;

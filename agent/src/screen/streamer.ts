@@ -4,7 +4,7 @@ import { planRows, type RowPlan } from './diff.js';
 import { encodeRectPixels, type EncodedRect } from './encode.js';
 import { QualityControl } from './quality.js';
 import { mergeRects } from './regions.js';
-import { DeflateStream } from './zstream.js';
+import { DeflateStream, DisposedError } from './zstream.js';
 
 export interface ScreenStreamerOptions {
   source: ScreenSource;
@@ -259,7 +259,11 @@ export class ScreenStreamer {
     this.producing = true;
     const run = this.run;
     this.produce(rects, run)
-      .catch((err) => console.error(`screen streamer: frame ${this.lastFrame + 1} (${rects.length} rects) failed:`, err))
+      .catch((err: unknown) => {
+        // A stop, refresh or area change replaced the stream under this frame, which is dropped anyway.
+        if (err instanceof DisposedError) return;
+        console.error(`screen streamer: frame ${this.lastFrame + 1} (${rects.length} rects) failed:`, err);
+      })
       .finally(() => {
         if (run !== this.run) return; // setArea already let the next run start
         this.producing = false;

@@ -25,6 +25,8 @@ export class DeflateStream {
   private tail: Promise<unknown> = Promise.resolve();
   private started = false;
   private disposed = false;
+  /** Rejects what is still compressing: a destroyed stream never calls back. */
+  private readonly abandon = new Set<(e: Error) => void>();
 
   constructor() {
     this.stream.on('error', (e) => console.error('screen deflate stream failed:', e));
@@ -37,9 +39,12 @@ export class DeflateStream {
     const result = this.tail.then(
       () =>
         new Promise<Compressed>((resolve, reject) => {
-          if (this.disposed) return reject(new Error('the deflate stream is disposed'));
+          if (this.disposed) return reject(new DisposedError());
+          this.abandon.add(reject);
           this.stream.write(data);
           this.stream.flush(zlib.constants.Z_SYNC_FLUSH, () => {
+            this.abandon.delete(reject);
+            if (this.disposed) return reject(new DisposedError());
             const chunks: Buffer[] = [];
             for (let c: Buffer | null; (c = this.stream.read() as Buffer | null) !== null; ) chunks.push(c);
             resolve({ data: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), reset });
@@ -54,5 +59,14 @@ export class DeflateStream {
     if (this.disposed) return;
     this.disposed = true;
     this.stream.destroy();
+    for (const reject of this.abandon) reject(new DisposedError());
+    this.abandon.clear();
+  }
+}
+
+/** What compress() rejects with once the stream is replaced: expected, not a failure. */
+export class DisposedError extends Error {
+  constructor() {
+    super('the deflate stream was replaced');
   }
 }
