@@ -20,7 +20,14 @@
  *                      tcpdump capture (Lifeline: the UDP 5-tuple of the selected ICE
  *                      candidate pair; noVNC: TCP to the counting proxy's port). Also
  *                      wire_bytes_down / wire_bytes_up / wire_packets; null when tcpdump
- *                      could not run (wire_error says why)
+ *                      could not run (wire_error says why). Both viewers' flows are IPv6
+ *                      (::1): Chromium's ICE pair on loopback is ::1 <-> ::1, so noVNC is
+ *                      loaded from, and its WebSocket goes to, the counting proxy at [::1]
+ *                      (the proxy -> websockify -> x11vnc legs are not measured, as the agent's
+ *                      X11 socket is not). Headers are then the same size for both.
+ *   wire_bytes_ipv4    wire_bytes less 20 bytes for every IPv6 packet: what the same packets
+ *                      would weigh over IPv4 (as a LAN without IPv6 would carry them)
+ *   wire_ipv6_packets  how many of wire_packets were IPv6 (all of them when both flows are on ::1)
  *
  * Workloads: typing (300 characters into an xterm running `cat`, one at a time,
  * each waiting for its pixels), scrolling (`less` on a long file in a screen-sized
@@ -348,6 +355,7 @@ interface Packet {
   at: number;
   /** IP bytes: the frame less its 14-byte link header */
   len: number;
+  ipv6: boolean;
   proto: number;
   src: string;
   sport: number;
@@ -416,14 +424,19 @@ function wireFigures(packets: Packet[], flow: Flow, t0: number, t1: number): Rec
   let down = 0;
   let up = 0;
   let n = 0;
+  let v6 = 0;
   for (const p of packets) {
     if (p.at < t0 || p.at > t1 || p.proto !== proto) continue;
     if (isB(p.src, p.sport) && isA(p.dst, p.dport)) down += p.len;
     else if (isA(p.src, p.sport) && isB(p.dst, p.dport)) up += p.len;
     else continue;
     n++;
+    if (p.ipv6) v6++;
   }
-  return { wire_bytes: down + up, wire_bytes_down: down, wire_bytes_up: up, wire_packets: n };
+  // An IPv6 header is 40 bytes, an IPv4 one (without options) 20.
+  return {
+    wire_bytes: down + up, wire_bytes_ipv4: down + up - 20 * v6, wire_bytes_down: down, wire_bytes_up: up, wire_packets: n, wire_ipv6_packets: v6,
+  };
 }
 
 /** A pcap file (microsecond timestamps, Ethernet link type as tcpdump writes on lo): IPv4/IPv6 UDP and TCP packets. */
@@ -465,6 +478,7 @@ function readPcap(buf: Buffer): Packet[] {
     out.push({
       at: sec * 1000 + frac / (nano ? 1e6 : 1e3),
       len: orig - 14,
+      ipv6: etherType === 0x86dd,
       proto,
       src,
       sport: buf.readUInt16BE(l4),
@@ -662,7 +676,8 @@ async function withNoVnc<T>(
     return canConnect(wsPort);
   });
 
-  const proxy = await countingProxy(wsPort);
+  // Over ::1, as Chromium's ICE pair for Lifeline is: the measured flow (browser <-> proxy) then has the same headers.
+  const proxy = await countingProxy(wsPort, '::1');
   cleanups.push(() => proxy.close());
 
   // noVNC clips its canvas to the window: a window the remote screen's size lets it paint all of it, as Lifeline does.
@@ -671,11 +686,11 @@ async function withNoVnc<T>(
   await ctx.addInitScript('globalThis.__name = (fn) => fn;');
   const page = await ctx.newPage();
   const query = new URLSearchParams({
-    autoconnect: 'true', host: '127.0.0.1', port: String(proxy.port), path: 'websockify', encrypt: 'false',
+    autoconnect: 'true', host: '[::1]', port: String(proxy.port), path: 'websockify', encrypt: 'false',
     quality: String(NOVNC_QUALITY), compression: String(NOVNC_COMPRESSION), resize: 'off', view_clip: 'false',
     reconnect: 'false', shared: 'true', show_dot: 'false', logging: 'warn',
   });
-  await page.goto(`http://127.0.0.1:${proxy.port}/vnc.html?${query}`);
+  await page.goto(`http://[::1]:${proxy.port}/vnc.html?${query}`);
   // The same module instance noVNC's UI runs: count the framebuffer updates it completes.
   await page.evaluate(async () => {
     window.__frames = 0;
@@ -711,7 +726,7 @@ async function withNoVnc<T>(
       return { x: r.left + p.rx + 0.5, y: r.top + p.ry + 0.5 };
     }, { rx, ry }),
     captureFilter: `tcp port ${proxy.port}`,
-    flow: async () => ({ proto: 'tcp', a: null, b: { ip: '127.0.0.1', port: proxy.port } }),
+    flow: async () => ({ proto: 'tcp', a: null, b: { ip: '::1', port: proxy.port } }),
   };
   const results = await body(viewer);
 
@@ -729,7 +744,7 @@ async function withNoVnc<T>(
 }
 
 /** A TCP relay that counts the bytes each way, so noVNC's traffic is measured where it leaves the browser. */
-async function countingProxy(targetPort: number): Promise<{ port: number; up: number; down: number; close(): Promise<void> }> {
+async function countingProxy(targetPort: number, host: string): Promise<{ port: number; up: number; down: number; close(): Promise<void> }> {
   const sockets = new Set<net.Socket>();
   const state = { port: 0, up: 0, down: 0, close: async () => {} };
   const server = net.createServer((client) => {
@@ -747,7 +762,7 @@ async function countingProxy(targetPort: number): Promise<{ port: number; up: nu
     client.on('error', drop).on('close', drop);
     upstream.on('error', drop).on('close', drop);
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  await new Promise<void>((r) => server.listen(0, host, r));
   state.port = (server.address() as net.AddressInfo).port;
   state.close = () => {
     for (const s of sockets) s.destroy();
