@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
-  ControlMessage, FLAG_END_OF_FRAME, KIND_CONTROL, KIND_RECT, MAX_FRAGMENT_PAYLOAD, RECT_HEADER_BYTES, RectAssembler,
-  KIND_CONTROLS, KIND_INPUT, decodeChannelMessage, encodeControl, encodeControls, encodeRect, type RectFragment,
+  ControlMessage, FLAG_END_OF_FRAME, FLAG_FRAGMENT, KIND_CONTROL, KIND_RECT, MAX_FRAGMENT_PAYLOAD, PROTOCOL_VERSION, RectAssembler,
+  KIND_CONTROLS, KIND_INPUT, decodeChannelMessage, encodeControl, encodeControls, encodeRect, helloProblem, type RectFragment,
 } from './channel.js';
 import { LIMITS } from './limits.js';
 
@@ -41,16 +41,20 @@ function reassemble(messages: Uint8Array[]) {
   return done;
 }
 
-/** A rect message with chosen header fields, for feeding the decoder bad values. */
-function rawRect(fields: { w?: number; h?: number; total?: number; offset?: number; encoding?: number }, payload = 4): Uint8Array {
-  const msg = new Uint8Array(RECT_HEADER_BYTES + payload);
-  const v = new DataView(msg.buffer);
-  v.setUint8(0, KIND_RECT);
-  v.setUint8(1, fields.encoding ?? 1);
-  v.setUint16(12, fields.w ?? 4, true);
-  v.setUint16(14, fields.h ?? 4, true);
-  v.setUint32(16, fields.total ?? payload, true);
-  v.setUint32(20, fields.offset ?? 0, true);
+function varint(v: number): number[] {
+  const out: number[] = [];
+  for (; v >= 0x80; v = Math.floor(v / 0x80)) out.push((v % 0x80) | 0x80);
+  return [...out, v];
+}
+
+/** A rect message with chosen header fields, for feeding the decoder bad values; total or offset make it a fragment. */
+function rawRect(fields: { w?: number; h?: number; total?: number; offset?: number; encoding?: number; flags?: number }, payload = 4): Uint8Array {
+  const fragment = fields.total !== undefined || fields.offset !== undefined;
+  const head = [KIND_RECT, (fields.flags ?? 0) | (fragment ? FLAG_FRAGMENT : 0) | (fields.encoding ?? 1)];
+  for (const v of [1, 0, 0, fields.w ?? 4, fields.h ?? 4]) head.push(...varint(v));
+  if (fragment) head.push(...varint(fields.total ?? payload), ...varint(fields.offset ?? 0));
+  const msg = new Uint8Array(head.length + payload);
+  msg.set(head);
   return msg;
 }
 
@@ -63,8 +67,8 @@ describe('encodeRect', () => {
     const messages = encodeRect(RECT, data, true);
     expect(messages).toHaveLength(4);
     for (const m of messages) expect(m.length).toBeLessThanOrEqual(LIMITS.channelMessageBytes);
-    // Fragments are as full as the limit allows, so the count is minimal.
-    expect(messages[0]!.length).toBe(LIMITS.channelMessageBytes);
+    // Fragments carry as much as the largest header leaves room for, so the count is minimal.
+    expect(messages.slice(0, -1).every((m) => m.length > LIMITS.channelMessageBytes - 16)).toBe(true);
   });
 
   it('fragments reassemble into exactly the original bytes and header', () => {
@@ -78,7 +82,7 @@ describe('encodeRect', () => {
     const data = pattern(2 * MAX_FRAGMENT_PAYLOAD, 5);
     const messages = encodeRect(RECT, data, true);
     expect(messages).toHaveLength(2);
-    expect(messages.map((m) => m.length)).toEqual([LIMITS.channelMessageBytes, LIMITS.channelMessageBytes]);
+    for (const m of messages) expect(m.length).toBeLessThanOrEqual(LIMITS.channelMessageBytes);
     expect(firstDifference(reassemble(messages).data, data)).toBe(-1);
   });
 
@@ -86,7 +90,8 @@ describe('encodeRect', () => {
     const data = new Uint8Array([0xab]);
     const messages = encodeRect({ ...RECT, encoding: 'solid' }, data, true);
     expect(messages).toHaveLength(1);
-    expect(messages[0]!.length).toBe(RECT_HEADER_BYTES + 1);
+    // kind, flags+encoding, frame 7, x 10, y 20, w 300 (2 bytes), h 200 (2 bytes): no total or offset.
+    expect(messages[0]!.length).toBe(9 + 1);
     const { header, data: out } = reassemble(messages);
     expect(out).toEqual(data);
     expect(header.encoding).toBe('solid');
@@ -95,7 +100,7 @@ describe('encodeRect', () => {
   it('marks end-of-frame on the last fragment only', () => {
     const messages = encodeRect(RECT, pattern(2 * MAX_FRAGMENT_PAYLOAD + 1), true);
     expect(messages.map((m) => fragmentOf(m).endOfFrame)).toEqual([false, false, true]);
-    expect(messages.map((m) => (m[2]! & FLAG_END_OF_FRAME) !== 0)).toEqual([false, false, true]);
+    expect(messages.map((m) => (m[1]! & FLAG_END_OF_FRAME) !== 0)).toEqual([false, false, true]);
   });
 
   it('marks no fragment end-of-frame when the rectangle is not the frame\'s last', () => {
@@ -173,12 +178,21 @@ describe('decodeChannelMessage', () => {
   });
 
   it('reports a truncated rect header as invalid', () => {
+    expect(invalid(new Uint8Array([KIND_RECT]))).toMatch(/truncated/);
     expect(invalid(new Uint8Array([KIND_RECT, 1, 0, 0, 1]))).toMatch(/truncated/);
-    expect(invalid(rawRect({}).subarray(0, RECT_HEADER_BYTES - 1))).toMatch(/truncated/);
+    expect(invalid(new Uint8Array([KIND_RECT, 1, 1, 0, 0, 4, 0x84]))).toMatch(/truncated/);
+    expect(invalid(rawRect({ total: 4, offset: 0 }, 0).subarray(0, 8))).toMatch(/truncated/);
+  });
+
+  it('reports a header number over 32 bits, a coordinate over 65535 or an unknown flag as invalid', () => {
+    expect(invalid(new Uint8Array([KIND_RECT, 1, 0xff, 0xff, 0xff, 0xff, 0x7f, 0, 0, 4, 4, 9]))).toMatch(/too large/);
+    expect(invalid(new Uint8Array([KIND_RECT, 1, 1, 0, 0, ...varint(65536), 4, 9]))).toMatch(/out of range/);
+    expect(invalid(rawRect({ flags: 0x80 }))).toMatch(/flags/);
   });
 
   it('reports an unknown rect encoding as invalid', () => {
-    expect(invalid(rawRect({ encoding: 99 }))).toMatch(/encoding/);
+    expect(invalid(rawRect({ encoding: 9 }))).toMatch(/encoding/);
+    expect(invalid(rawRect({ encoding: 0 }))).toMatch(/encoding/);
   });
 
   it('reports a control message that is not JSON as invalid', () => {
@@ -264,6 +278,7 @@ describe('encodeControl', () => {
     { t: 'quality-changed', mode: 'auto', effective: 'jpeg', jpegQuality: 70 },
     { t: 'consent', view: true, control: false },
     { t: 'error', code: 'ERR_CONSENT', message: 'The user has not allowed this.' },
+    { t: 'hello', version: PROTOCOL_VERSION },
   ];
 
   it('the examples cover every control message kind', () => {
@@ -285,8 +300,7 @@ describe('encodeControl', () => {
 
 describe('hostile rect sizes', () => {
   it('a rect claiming far more bytes than its area could need is invalid, so the console never allocates it', () => {
-    const msg = encodeRect({ encoding: 'png', frame: 1, x: 0, y: 0, w: 1, h: 1 }, new Uint8Array(4), true)[0]!;
-    new DataView(msg.buffer).setUint32(16, 0xffffffff, true);
+    const msg = rawRect({ w: 1, h: 1, total: 0xffffffff, offset: 0 });
     const decoded = decodeChannelMessage(msg);
     expect(decoded.kind).toBe('invalid');
   });
@@ -331,9 +345,27 @@ describe('binary input', () => {
     expect(decodeChannelMessage(buf)).toEqual({ kind: 'controls', msgs: all });
   });
 
-  it('a key pressed and released with the ack before it is 18 bytes', () => {
+  it('a key pressed and released with the ack before it is 6 bytes: a tap and a varint ack', () => {
     const msgs: ControlMessage[] = [{ t: 'ack', frame: 12, heldMs: 40 }, { t: 'key', keysym: 0x61, down: true }, { t: 'key', keysym: 0x61, down: false }];
-    expect(encodeControls(msgs)).toHaveLength(18);
+    const buf = encodeControls(msgs);
+    expect(buf).toHaveLength(6);
+    expect(decodeChannelMessage(buf)).toEqual({ kind: 'controls', msgs });
+  });
+
+  it('only a down followed by the up of the same key becomes a tap', () => {
+    const msgs: ControlMessage[] = [
+      { t: 'key', keysym: 0x61, down: true }, { t: 'key', keysym: 0x62, down: false },
+      { t: 'key', keysym: 0x63, down: false }, { t: 'key', keysym: 0x63, down: true },
+      { t: 'key', keysym: 0xffe1, down: true }, { t: 'key', keysym: 0x41, down: true }, { t: 'key', keysym: 0x41, down: false }, { t: 'key', keysym: 0xffe1, down: false },
+    ];
+    expect(decodeChannelMessage(encodeControls(msgs))).toEqual({ kind: 'controls', msgs });
+  });
+
+  it('more taps than a batch holds make the message invalid', () => {
+    const taps = new Uint8Array(1 + 2 * (33));
+    taps[0] = KIND_INPUT;
+    for (let i = 0; i < 33; i++) taps.set([7, 0x61], 1 + i * 2);
+    expect(decodeChannelMessage(taps)).toMatchObject({ kind: 'invalid' });
   });
 
   it('a batch with anything but input goes as JSON', () => {
@@ -349,6 +381,9 @@ describe('binary input', () => {
     expect(decodeChannelMessage(Uint8Array.of(KIND_INPUT, 99))).toMatchObject({ kind: 'invalid' });
     expect(decodeChannelMessage(Uint8Array.of(KIND_INPUT))).toMatchObject({ kind: 'invalid' });
     expect(decodeChannelMessage(Uint8Array.of(KIND_INPUT, 3, 0x80))).toMatchObject({ kind: 'invalid', reason: expect.stringMatching(/valid input records/) });
+    // A varint that never ends, and a keysym the schema refuses.
+    expect(decodeChannelMessage(Uint8Array.of(KIND_INPUT, 5, 0x80, 0x80))).toMatchObject({ kind: 'invalid', reason: expect.stringMatching(/truncated or unknown/) });
+    expect(decodeChannelMessage(Uint8Array.of(KIND_INPUT, 7, 0xff, 0xff, 0xff, 0x7f))).toMatchObject({ kind: 'invalid', reason: expect.stringMatching(/valid input records/) });
   });
 });
 
@@ -360,5 +395,19 @@ describe('zpal rects', () => {
     expect(fragments.every((f) => f.kind === 'rect' && f.fragment.encoding === 'zpal' && f.fragment.resetStream)).toBe(true);
     const plain = decodeChannelMessage(encodeRect({ encoding: 'zpal', frame: 3, x: 0, y: 0, w: 1, h: 1 }, data.subarray(0, 5), true)[0]!);
     expect(plain).toMatchObject({ kind: 'rect', fragment: { resetStream: false, endOfFrame: true } });
+  });
+});
+
+describe('hello', () => {
+  it('a hello of this version is no problem', () => {
+    expect(helloProblem(decodeChannelMessage(encodeControl({ t: 'hello', version: PROTOCOL_VERSION })), 'agent')).toBeNull();
+  });
+
+  it('another version, or a first message that is not a hello (a peer from before hellos), is a problem that names both versions', () => {
+    const other = helloProblem(decodeChannelMessage(encodeControl({ t: 'hello', version: PROTOCOL_VERSION + 1 })), 'agent');
+    expect(other).toMatch(new RegExp(`agent speaks screen protocol version ${PROTOCOL_VERSION + 1}; this console speaks version ${PROTOCOL_VERSION}`));
+    const old = helloProblem(decodeChannelMessage(encodeControl({ t: 'consent', view: true, control: true })), 'agent');
+    expect(old).toMatch(/older screen protocol than version \d+ \(it sent no hello\)/);
+    expect(helloProblem(decodeChannelMessage(Uint8Array.of(KIND_INPUT, 1, 2, 3, 4, 5)), 'console')).toMatch(/^The console speaks an older/);
   });
 });

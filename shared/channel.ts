@@ -3,13 +3,19 @@
  * is binary and starts with a kind byte:
  *
  *   0x01 control  | utf-8 JSON, parsed against `ControlMessage`
- *   0x02 rect     | a fragment of an encoded screen rectangle (see RECT_HEADER_BYTES)
+ *   0x02 rect     | a fragment of an encoded screen rectangle (see encodeRect)
  *   0x03 cursor   | a cursor shape: PNG, drawn by the console at the pointer (see CURSOR_HEADER_BYTES)
  *   0x04 controls | utf-8 JSON array of 2 to MAX_BATCH `ControlMessage`s, handled in order
  *                 | (what one task produced: a key's down and up, an ack and the input after it;
  *                 | each data-channel message costs an SCTP packet and its acknowledgement)
  *   0x05 input    | 1 to MAX_BATCH input and ack messages in binary, handled in order (see
- *                 | encodeInput): what the console sends most, at ~6 bytes each instead of ~40
+ *                 | encodeInput): what the console sends most, at 2-5 bytes each instead of ~40
+ *
+ * Each side's first message is a control message `hello` with its
+ * PROTOCOL_VERSION; a side whose peer's first message is anything else, or
+ * another version, stops with an error that says so (see helloProblem).
+ * Small numbers in binary headers are unsigned LEB128 varints: 7 bits a byte,
+ * least significant first, the top bit set on every byte but the last.
  *
  * No message exceeds LIMITS.channelMessageBytes: an encoded rectangle larger
  * than that travels as several fragments, in order, each repeating the header
@@ -25,6 +31,13 @@ export const KIND_CURSOR = 0x03;
 export const KIND_CONTROLS = 0x04;
 export const KIND_INPUT = 0x05;
 export const MAX_BATCH = 64;
+
+/**
+ * The data channel's wire format. 1: PNG/JPEG rects and JSON input; 2: zpal
+ * and binary input, still without a hello; 3: hello, varint rect headers,
+ * zpal without the sync-flush trailer, varint input records and key taps.
+ */
+export const PROTOCOL_VERSION = 3;
 
 // ---------- control messages ----------
 
@@ -50,6 +63,8 @@ export const MonitorChoice = z.string().min(1).max(64);
 export const ClipboardSelection = z.enum(['clipboard', 'primary']);
 
 export const ControlMessage = z.discriminatedUnion('t', [
+  // both ways, each side's first message
+  z.object({ t: z.literal('hello'), version: z.number().int().min(1).max(0xffff) }),
   // console -> agent
   /** `heldMs`: how long the console kept the ack back to send it with other messages (the link meter subtracts it). */
   z.object({ t: z.literal('ack'), frame: z.number().int().min(0), heldMs: z.number().int().min(0).max(60_000).optional() }),
@@ -88,92 +103,147 @@ export function encodeControl(msg: ControlMessage): Uint8Array {
   return out;
 }
 
-// Binary input records: a tag byte, then (little-endian)
-//   key      u32: keysym | 0x80000000 when down
-//   pointer  u16 x, u16 y
+// ---------- varints ----------
+
+function putVarint(out: number[], v: number): void {
+  for (; v >= 0x80; v = Math.floor(v / 0x80)) out.push((v % 0x80) | 0x80);
+  out.push(v);
+}
+
+/** An unsigned varint of at most 32 bits at `at.o` (advanced past it), or null when truncated or too large. */
+function readVarint(buf: Uint8Array, at: { o: number }): number | null {
+  let v = 0;
+  for (let i = 0, scale = 1; i < 5; i++, scale *= 0x80) {
+    if (at.o >= buf.length) return null;
+    const b = buf[at.o++]!;
+    v += (b & 0x7f) * scale;
+    if (b < 0x80) return v <= 0xffffffff ? v : null;
+  }
+  return null;
+}
+
+// ---------- binary input ----------
+
+// Binary input records: a tag byte, then
+//   key      varint: keysym * 2, plus 1 when down
+//   tap      varint keysym: that key pressed and released (a key down and its up, back to back)
+//   pointer  u16 x, u16 y (little-endian)
 //   button   u8: button | 0x80 when down
 //   wheel    i8 dx, i8 dy
-//   ack      u32 frame, u16 heldMs
+//   ack      varint frame, varint heldMs
 //   release-all  nothing
-const INPUT_TAG = { key: 1, pointer: 2, button: 3, wheel: 4, ack: 5, 'release-all': 6 } as const;
-type InputMessage = Extract<ControlMessage, { t: keyof typeof INPUT_TAG }>;
-const INPUT_BYTES = { 1: 5, 2: 5, 3: 2, 4: 3, 5: 7, 6: 1 } as const;
+const TAG = { key: 1, pointer: 2, button: 3, wheel: 4, ack: 5, 'release-all': 6, tap: 7 } as const;
+type InputMessage = Extract<ControlMessage, { t: 'key' | 'pointer' | 'button' | 'wheel' | 'ack' | 'release-all' }>;
 
 const isInput = (m: ControlMessage): m is InputMessage =>
-  m.t in INPUT_TAG && (m.t !== 'ack' || (m.frame <= 0xffffffff && (m.heldMs ?? 0) <= 0xffff));
+  m.t === 'key' || m.t === 'pointer' || m.t === 'button' || m.t === 'wheel' || m.t === 'release-all' ||
+  (m.t === 'ack' && m.frame <= 0xffffffff && (m.heldMs ?? 0) <= 0xffffffff);
 
 /** Input and acks in binary (KIND_INPUT); every message must be one of those. */
 function encodeInput(msgs: readonly InputMessage[]): Uint8Array {
-  let n = 1;
-  for (const m of msgs) n += INPUT_BYTES[INPUT_TAG[m.t]];
-  const out = new Uint8Array(n);
-  const v = new DataView(out.buffer);
-  out[0] = KIND_INPUT;
-  let o = 1;
-  for (const m of msgs) {
-    out[o] = INPUT_TAG[m.t];
+  const out: number[] = [KIND_INPUT];
+  for (let i = 0; i < msgs.length; i++) {
+    const m = msgs[i]!;
     switch (m.t) {
-      case 'key':
-        v.setUint32(o + 1, (m.keysym | (m.down ? 0x80000000 : 0)) >>> 0, true);
+      case 'key': {
+        const next = msgs[i + 1];
+        if (m.down && next?.t === 'key' && !next.down && next.keysym === m.keysym) {
+          out.push(TAG.tap);
+          putVarint(out, m.keysym);
+          i++;
+        } else {
+          out.push(TAG.key);
+          putVarint(out, m.keysym * 2 + (m.down ? 1 : 0));
+        }
         break;
+      }
       case 'pointer':
-        v.setUint16(o + 1, m.x, true);
-        v.setUint16(o + 3, m.y, true);
+        out.push(TAG.pointer, m.x & 0xff, m.x >>> 8, m.y & 0xff, m.y >>> 8);
         break;
       case 'button':
-        out[o + 1] = m.button | (m.down ? 0x80 : 0);
+        out.push(TAG.button, m.button | (m.down ? 0x80 : 0));
         break;
       case 'wheel':
-        v.setInt8(o + 1, m.dx);
-        v.setInt8(o + 2, m.dy);
+        out.push(TAG.wheel, m.dx & 0xff, m.dy & 0xff);
         break;
       case 'ack':
-        v.setUint32(o + 1, m.frame, true);
-        v.setUint16(o + 5, m.heldMs ?? 0, true);
+        out.push(TAG.ack);
+        putVarint(out, m.frame);
+        putVarint(out, m.heldMs ?? 0);
         break;
       case 'release-all':
+        out.push(TAG['release-all']);
         break;
     }
-    o += INPUT_BYTES[INPUT_TAG[m.t]];
   }
-  return out;
+  return Uint8Array.from(out);
 }
 
 /** Null when a record is truncated or unknown; the messages still go through the schema. */
 function decodeInput(buf: Uint8Array): unknown[] | null {
-  const v = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const msgs: unknown[] = [];
-  for (let o = 1; o < buf.length; ) {
-    const tag = buf[o]! as keyof typeof INPUT_BYTES;
-    const size = INPUT_BYTES[tag];
-    if (size === undefined || o + size > buf.length) return null;
+  const at = { o: 1 };
+  const bytes = (n: number) => (at.o + n <= buf.length ? (at.o += n) - n : -1);
+  while (at.o < buf.length) {
+    const tag = buf[at.o++]!;
     switch (tag) {
-      case 1: {
-        const word = v.getUint32(o + 1, true);
-        msgs.push({ t: 'key', keysym: word & 0x7fffffff, down: word >= 0x80000000 });
+      case TAG.key: {
+        const v = readVarint(buf, at);
+        if (v === null) return null;
+        msgs.push({ t: 'key', keysym: Math.floor(v / 2), down: v % 2 === 1 });
         break;
       }
-      case 2:
-        msgs.push({ t: 'pointer', x: v.getUint16(o + 1, true), y: v.getUint16(o + 3, true) });
-        break;
-      case 3:
-        msgs.push({ t: 'button', button: buf[o + 1]! & 0x7f, down: (buf[o + 1]! & 0x80) !== 0 });
-        break;
-      case 4:
-        msgs.push({ t: 'wheel', dx: v.getInt8(o + 1), dy: v.getInt8(o + 2) });
-        break;
-      case 5: {
-        const heldMs = v.getUint16(o + 5, true);
-        msgs.push(heldMs ? { t: 'ack', frame: v.getUint32(o + 1, true), heldMs } : { t: 'ack', frame: v.getUint32(o + 1, true) });
+      case TAG.tap: {
+        const keysym = readVarint(buf, at);
+        if (keysym === null) return null;
+        msgs.push({ t: 'key', keysym, down: true }, { t: 'key', keysym, down: false });
         break;
       }
-      case 6:
+      case TAG.pointer: {
+        const o = bytes(4);
+        if (o < 0) return null;
+        msgs.push({ t: 'pointer', x: buf[o]! | (buf[o + 1]! << 8), y: buf[o + 2]! | (buf[o + 3]! << 8) });
+        break;
+      }
+      case TAG.button: {
+        const o = bytes(1);
+        if (o < 0) return null;
+        msgs.push({ t: 'button', button: buf[o]! & 0x7f, down: (buf[o]! & 0x80) !== 0 });
+        break;
+      }
+      case TAG.wheel: {
+        const o = bytes(2);
+        if (o < 0) return null;
+        msgs.push({ t: 'wheel', dx: (buf[o]! << 24) >> 24, dy: (buf[o + 1]! << 24) >> 24 });
+        break;
+      }
+      case TAG.ack: {
+        const frame = readVarint(buf, at);
+        const heldMs = frame === null ? null : readVarint(buf, at);
+        if (frame === null || heldMs === null) return null;
+        msgs.push(heldMs ? { t: 'ack', frame, heldMs } : { t: 'ack', frame });
+        break;
+      }
+      case TAG['release-all']:
         msgs.push({ t: 'release-all' });
         break;
+      default:
+        return null;
     }
-    o += size;
   }
   return msgs;
+}
+
+/**
+ * Null when a peer's first message is a hello of this PROTOCOL_VERSION;
+ * otherwise a sentence for the person and the log. `peer` is who sent it.
+ */
+export function helloProblem(first: ChannelMessage, peer: 'agent' | 'console'): string | null {
+  const theirs = first.kind === 'control' && first.msg.t === 'hello' ? first.msg.version : null;
+  if (theirs === PROTOCOL_VERSION) return null;
+  const me = peer === 'agent' ? 'console' : 'agent';
+  const says = theirs === null ? `an older screen protocol than version ${PROTOCOL_VERSION} (it sent no hello)` : `screen protocol version ${theirs}`;
+  return `The ${peer} speaks ${says}; this ${me} speaks version ${PROTOCOL_VERSION}. Update the older of the two.`;
 }
 
 const InputBatch = z.array(ControlMessage).min(1).max(MAX_BATCH);
@@ -202,8 +272,10 @@ const ControlBatch = z.array(ControlMessage).min(2).max(MAX_BATCH);
  * the console copies the w x h pixels it already shows at (srcX, srcY) to (x, y).
  *
  * zpal: a palette image as the next piece of the session's one zlib stream,
- * ending in a sync flush (00 00 ff ff), so it inflates as soon as it arrives,
- * given every zpal rect before it. Inflated, it is
+ * up to a sync flush, so it inflates as soon as it arrives, given every zpal
+ * rect before it. A sync flush always ends in the same 4 bytes (an empty
+ * stored block, 00 00 ff ff: ZPAL_TRAILER), which the agent leaves out and the
+ * console puts back before inflating. Inflated, it is
  *   colours-1 u8 | colours x (R, G, B) | h rows of w indices
  * with 1, 2, 4 or 8 bits an index (the fewest that hold the palette), most
  * significant bits first, every row starting on a byte (see zpalLayout).
@@ -215,8 +287,14 @@ export const Encoding = { png: 1, jpeg: 2, solid: 3, copy: 4, zpal: 5 } as const
 export type EncodingName = keyof typeof Encoding;
 const ENCODING_BY_ID = new Map<number, EncodingName>(Object.entries(Encoding).map(([k, v]) => [v, k as EncodingName]));
 
-export const FLAG_END_OF_FRAME = 0x01;
-export const FLAG_RESET_STREAM = 0x02;
+/** Flags, in the high four bits of the rect header's second byte (the encoding is in the low four). */
+export const FLAG_END_OF_FRAME = 0x10;
+export const FLAG_RESET_STREAM = 0x20;
+/** The header goes on with total and offset: the rect is in several fragments. */
+export const FLAG_FRAGMENT = 0x40;
+const KNOWN_FLAGS = FLAG_END_OF_FRAME | FLAG_RESET_STREAM | FLAG_FRAGMENT;
+
+export const ZPAL_TRAILER = Uint8Array.of(0x00, 0x00, 0xff, 0xff);
 
 /** Where a zpal rect's inflated parts are, given its width and palette size (its first inflated byte plus one). */
 export function zpalLayout(w: number, colours: number): { bits: 1 | 2 | 4 | 8; paletteBytes: number; rowBytes: number } {
@@ -235,11 +313,15 @@ export function maxEncodedRectBytes(w: number, h: number): number {
 }
 
 /**
- * kind u8 | encoding u8 | flags u8 | reserved u8 | frame u32 |
- * x u16 | y u16 | w u16 | h u16 | total u32 | offset u32   (little-endian)
+ * kind u8 | flags (high 4 bits) + encoding (low 4 bits) u8 | frame | x | y | w | h [| total | offset]
+ *
+ * every number a varint; total and offset only with FLAG_FRAGMENT (a rect
+ * that fits one message, as a typed character always does, is its payload).
+ * A typed character's header is 8-10 bytes; the most any can take is this:
  */
-export const RECT_HEADER_BYTES = 24;
-export const MAX_FRAGMENT_PAYLOAD = LIMITS.channelMessageBytes - RECT_HEADER_BYTES;
+export const RECT_HEADER_MAX_BYTES = 2 + 5 + 4 * 3 + 2 * 4;
+export const MAX_FRAGMENT_PAYLOAD = LIMITS.channelMessageBytes - RECT_HEADER_MAX_BYTES;
+const MAX_COORD = 0xffff;
 
 export interface RectHeader {
   encoding: EncodingName;
@@ -267,24 +349,26 @@ export function encodeRect(
   data: Uint8Array,
   endOfFrame: boolean,
 ): Uint8Array[] {
+  for (const c of [rect.x, rect.y, rect.w, rect.h]) {
+    if (!Number.isInteger(c) || c < 0 || c > MAX_COORD) throw new RangeError(`rect coordinate ${c} is outside 0..${MAX_COORD}`);
+  }
+  if (!Number.isInteger(rect.frame) || rect.frame < 0 || rect.frame > 0xffffffff) throw new RangeError(`bad frame number ${rect.frame}`);
   const out: Uint8Array[] = [];
+  const fragmented = data.length > MAX_FRAGMENT_PAYLOAD;
   let offset = 0;
   do {
     const n = Math.min(MAX_FRAGMENT_PAYLOAD, data.length - offset);
     const last = offset + n >= data.length;
-    const msg = new Uint8Array(RECT_HEADER_BYTES + n);
-    const v = new DataView(msg.buffer);
-    v.setUint8(0, KIND_RECT);
-    v.setUint8(1, Encoding[rect.encoding]);
-    v.setUint8(2, (last && endOfFrame ? FLAG_END_OF_FRAME : 0) | (rect.resetStream ? FLAG_RESET_STREAM : 0));
-    v.setUint32(4, rect.frame, true);
-    v.setUint16(8, rect.x, true);
-    v.setUint16(10, rect.y, true);
-    v.setUint16(12, rect.w, true);
-    v.setUint16(14, rect.h, true);
-    v.setUint32(16, data.length, true);
-    v.setUint32(20, offset, true);
-    msg.set(data.subarray(offset, offset + n), RECT_HEADER_BYTES);
+    const flags = (last && endOfFrame ? FLAG_END_OF_FRAME : 0) | (rect.resetStream ? FLAG_RESET_STREAM : 0) | (fragmented ? FLAG_FRAGMENT : 0);
+    const head: number[] = [KIND_RECT, flags | Encoding[rect.encoding]];
+    for (const v of [rect.frame, rect.x, rect.y, rect.w, rect.h]) putVarint(head, v);
+    if (fragmented) {
+      putVarint(head, data.length);
+      putVarint(head, offset);
+    }
+    const msg = new Uint8Array(head.length + n);
+    msg.set(head);
+    msg.set(data.subarray(offset, offset + n), head.length);
     out.push(msg);
     offset += n;
   } while (offset < data.length);
@@ -330,22 +414,33 @@ export function decodeChannelMessage(buf: Uint8Array): ChannelMessage {
     return { kind: 'controls', msgs: parsed.data };
   }
   if (buf[0] === KIND_RECT) {
-    if (buf.length < RECT_HEADER_BYTES) return { kind: 'invalid', reason: 'rect header truncated' };
-    const v = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-    const encoding = ENCODING_BY_ID.get(v.getUint8(1));
+    if (buf.length < 2) return { kind: 'invalid', reason: 'rect header truncated' };
+    const flags = buf[1]! & 0xf0;
+    const encoding = ENCODING_BY_ID.get(buf[1]! & 0x0f);
     if (!encoding) return { kind: 'invalid', reason: 'unknown rect encoding' };
+    if (flags & ~KNOWN_FLAGS) return { kind: 'invalid', reason: 'unknown rect flags' };
+    const at = { o: 2 };
+    const fields: number[] = [];
+    for (let i = 0; i < ((flags & FLAG_FRAGMENT) !== 0 ? 7 : 5); i++) {
+      const v = readVarint(buf, at);
+      if (v === null) return { kind: 'invalid', reason: 'rect header truncated or a number in it too large' };
+      fields.push(v);
+    }
+    const [frame, x, y, w, h] = fields as [number, number, number, number, number];
+    if (x > MAX_COORD || y > MAX_COORD || w > MAX_COORD || h > MAX_COORD) return { kind: 'invalid', reason: 'rect coordinates out of range' };
+    const payload = buf.subarray(at.o);
     const fragment: RectFragment = {
       encoding,
-      endOfFrame: (v.getUint8(2) & FLAG_END_OF_FRAME) !== 0,
-      resetStream: (v.getUint8(2) & FLAG_RESET_STREAM) !== 0,
-      frame: v.getUint32(4, true),
-      x: v.getUint16(8, true),
-      y: v.getUint16(10, true),
-      w: v.getUint16(12, true),
-      h: v.getUint16(14, true),
-      total: v.getUint32(16, true),
-      offset: v.getUint32(20, true),
-      payload: buf.subarray(RECT_HEADER_BYTES),
+      endOfFrame: (flags & FLAG_END_OF_FRAME) !== 0,
+      resetStream: (flags & FLAG_RESET_STREAM) !== 0,
+      frame,
+      x,
+      y,
+      w,
+      h,
+      total: fields[5] ?? payload.length,
+      offset: fields[6] ?? 0,
+      payload,
     };
     if (fragment.w === 0 || fragment.h === 0) return { kind: 'invalid', reason: 'empty rect' };
     if (fragment.offset + fragment.payload.length > fragment.total) return { kind: 'invalid', reason: 'fragment overruns its rect' };

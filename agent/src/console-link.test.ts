@@ -2,7 +2,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { encodeControl, type ControlMessage } from '../../shared/channel.js';
+import { decodeChannelMessage, encodeControl, PROTOCOL_VERSION, type ControlMessage } from '../../shared/channel.js';
 import { LIMITS } from '../../shared/limits.js';
 import { ConsoleLink } from './console-link.js';
 import { XConnection } from './platform/x11/connection.js';
@@ -58,6 +58,7 @@ describe('ConsoleLink on a real X server with two monitors', () => {
   const connect = (consent: { view: boolean; control: boolean }) => {
     const console = new TestConsole();
     const l = new ConsoleLink({ desktop, send: console.receive, log: () => {} });
+    void l.receive(encodeControl({ t: 'hello', version: PROTOCOL_VERSION }));
     console.onPainted = (frame) => void l.receive(encodeControl({ t: 'ack', frame }));
     l.setConsent(consent);
     link = l;
@@ -100,7 +101,7 @@ describe('ConsoleLink on a real X server with two monitors', () => {
     await send({ t: 'monitor', id: 'RIGHT' });
     await desktop.input.pointerMove(100, 100);
     await sleep(300);
-    expect(console.controls).toEqual([{ t: 'consent', view: false, control: false }]);
+    expect(console.controls).toEqual([{ t: 'hello', version: PROTOCOL_VERSION }, { t: 'consent', view: false, control: false }]);
     expect(console.cursors).toEqual([]);
     expect(console.frames).toEqual([]);
   });
@@ -254,5 +255,53 @@ describe('ConsoleLink on a real X server with two monitors', () => {
       holder.link.close();
       viewer.link.close();
     }
+  });
+});
+
+describe('ConsoleLink version check', () => {
+  /** No view or control ever starts in these tests, so the desktop is never touched. */
+  const desktop = {} as ConstructorParameters<typeof ConsoleLink>[0]['desktop'];
+  const controls = (sent: Uint8Array[]) =>
+    sent.map((m) => decodeChannelMessage(m)).flatMap((d) => (d.kind === 'control' ? [d.msg] : []));
+
+  it('says hello first, and starts nothing before the console has said hello in the same version', async () => {
+    const sent: Uint8Array[] = [];
+    const l = new ConsoleLink({ desktop, send: (m) => sent.push(m), log: () => {} });
+    l.setConsent({ view: false, control: false });
+    expect(controls(sent)).toEqual([{ t: 'hello', version: PROTOCOL_VERSION }, { t: 'consent', view: false, control: false }]);
+    await l.receive(encodeControl({ t: 'hello', version: PROTOCOL_VERSION }));
+    expect(controls(sent)).toHaveLength(2);
+    l.close();
+  });
+
+  it('a console of another version gets an error naming both versions, the agent logs it, and the link ends', async () => {
+    const sent: Uint8Array[] = [];
+    const logs: string[] = [];
+    const l = new ConsoleLink({ desktop, send: (m) => sent.push(m), log: (m) => logs.push(m) });
+    l.setConsent({ view: true, control: false });
+    await l.receive(encodeControl({ t: 'hello', version: PROTOCOL_VERSION + 1 }));
+    const error = controls(sent).at(-1);
+    expect(error).toMatchObject({ t: 'error', code: 'ERR_BAD_MESSAGE', message: expect.stringMatching(`version ${PROTOCOL_VERSION + 1}; this agent speaks version ${PROTOCOL_VERSION}`) });
+    expect(logs.join('\n')).toMatch(/console link closed: The console speaks screen protocol version/);
+    // Nothing more: neither the screen (it never started) nor answers to later messages.
+    const before = sent.length;
+    await l.receive(encodeControl({ t: 'refresh' }));
+    l.setConsent({ view: true, control: true });
+    expect(sent).toHaveLength(before);
+  });
+
+  it('a console from before hellos (its first message is anything else) is told so', async () => {
+    const sent: Uint8Array[] = [];
+    const l = new ConsoleLink({ desktop, send: (m) => sent.push(m), log: () => {} });
+    await l.receive(encodeControl({ t: 'quality', mode: 'auto' }));
+    expect(controls(sent).at(-1)).toMatchObject({ t: 'error', message: expect.stringMatching(/older screen protocol than version/) });
+  });
+
+  it('a console that says nothing is told, once its time to say hello is up', async () => {
+    const sent: Uint8Array[] = [];
+    const l = new ConsoleLink({ desktop, send: (m) => sent.push(m), log: () => {}, helloTimeoutMs: 20 });
+    await until('the error', () => controls(sent).some((m) => m.t === 'error'));
+    expect(controls(sent).at(-1)).toMatchObject({ t: 'error', message: expect.stringMatching(/sent no hello within 20 ms/) });
+    l.close();
   });
 });

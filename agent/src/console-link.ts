@@ -4,8 +4,13 @@
  * chosen monitor), the pointer and the monitor list; with `control`: input
  * and the clipboard, both ways. Nothing else reaches the console, whatever
  * it sends, and taking consent back stops it at once.
+ *
+ * The link says hello (its PROTOCOL_VERSION) first and starts nothing until
+ * the console's hello shows the same version: a console of another version
+ * would not understand the screen, nor the agent its input. A mismatch, or a
+ * console that says no hello in time, ends the link with an error to both.
  */
-import { decodeChannelMessage, encodeControl, type ControlMessage, type QualityMode } from '../../shared/channel.js';
+import { decodeChannelMessage, encodeControl, helloProblem, PROTOCOL_VERSION, type ControlMessage, type QualityMode } from '../../shared/channel.js';
 import { LIMITS } from '../../shared/limits.js';
 import type { Consent } from '../../shared/protocol.js';
 import type { ClipboardSelection, CopiedText, Desktop, Disposer, Layout, Rect } from './platform/types.js';
@@ -18,7 +23,11 @@ export interface ConsoleLinkOptions {
   /** Bytes queued on the channel (screen frames wait while it is high). */
   bufferedAmount?: () => number;
   log: (msg: string) => void;
+  /** How long the console has to say hello (consoles from before hellos never do). */
+  helloTimeoutMs?: number;
 }
+
+const HELLO_TIMEOUT_MS = 5000;
 
 type Input = Extract<ControlMessage, { t: 'pointer' | 'button' | 'wheel' | 'key' | 'release-all' }>;
 
@@ -40,8 +49,17 @@ export class ConsoleLink {
   private lastRefusal = 0;
   private notHolder = false;
   private closed = false;
+  /** The console said hello in this link's version: what consent allows may start. */
+  private agreed = false;
+  private helloTimer: NodeJS.Timeout | null;
 
-  constructor(private readonly opts: ConsoleLinkOptions) {}
+  constructor(private readonly opts: ConsoleLinkOptions) {
+    this.sendControl({ t: 'hello', version: PROTOCOL_VERSION });
+    this.helloTimer = setTimeout(() => {
+      this.helloTimer = null;
+      if (!this.agreed) this.mismatch(`The console sent no hello within ${opts.helloTimeoutMs ?? HELLO_TIMEOUT_MS} ms: it speaks an older screen protocol than version ${PROTOCOL_VERSION}. Update the older of the two.`);
+    }, opts.helloTimeoutMs ?? HELLO_TIMEOUT_MS);
+  }
 
   /**
    * Applies the user's consent (at once, in both directions) and tells the
@@ -56,6 +74,7 @@ export class ConsoleLink {
     if (before.control && !consent.control) this.stopControl();
     if (before.view && !consent.view) this.stopView();
     this.sendControl({ t: 'consent', ...this.consent });
+    if (!this.agreed) return; // the console's hello starts what consent allows
     if (!before.view && consent.view) void this.startView();
     if (!before.control && consent.control) this.startControl();
   }
@@ -64,6 +83,15 @@ export class ConsoleLink {
   async receive(buf: Uint8Array): Promise<void> {
     if (this.closed) return;
     const m = decodeChannelMessage(buf);
+    if (!this.agreed) {
+      const problem = helloProblem(m, 'console');
+      if (problem) return this.mismatch(problem);
+      this.agreed = true;
+      this.clearHelloTimer();
+      if (this.consent.view) void this.startView();
+      if (this.consent.control) this.startControl();
+      return;
+    }
     if (m.kind === 'controls') {
       for (const msg of m.msgs) await this.handle(msg);
       return;
@@ -119,18 +147,32 @@ export class ConsoleLink {
     }
   }
 
-  /** The peer connection is gone: stop everything and let go of held keys. */
   /** The screen has a frame on its way (other traffic on the connection may want to let it pass). */
   screenBusy(): boolean {
     return this.streamer?.busy ?? false;
   }
 
+  /** The peer connection is gone: stop everything and let go of held keys. */
   close(): void {
     if (this.closed) return;
+    this.clearHelloTimer();
     this.stopView();
     // Only a link that had control has anything held down: a viewer's leaving must not release the holder's keys.
     if (this.consent.control) this.stopControl();
     this.closed = true;
+  }
+
+  /** The console speaks another protocol: says so to both and ends the link. */
+  private mismatch(problem: string): void {
+    if (this.closed) return;
+    this.opts.log(`console link closed: ${problem}`);
+    this.sendControl({ t: 'error', code: 'ERR_BAD_MESSAGE', message: problem });
+    this.close();
+  }
+
+  private clearHelloTimer(): void {
+    if (this.helloTimer) clearTimeout(this.helloTimer);
+    this.helloTimer = null;
   }
 
   private async startView(): Promise<void> {

@@ -8,8 +8,10 @@
  * rectangle of a stream carries the rect header's stream-reset flag.
  */
 import zlib from 'node:zlib';
+import { ZPAL_TRAILER } from '../../../shared/channel.js';
 
 export interface Compressed {
+  /** Without the flush's last 4 bytes, which are always ZPAL_TRAILER (the console puts them back). */
   data: Buffer;
   /** The first output of this stream: the console must start a new inflater for it. */
   reset: boolean;
@@ -32,7 +34,7 @@ export class DeflateStream {
     this.stream.on('error', (e) => console.error('screen deflate stream failed:', e));
   }
 
-  /** Compresses `data` after everything compressed before it; the result inflates on its own given the earlier ones. */
+  /** Compresses `data` after everything compressed before it; the result (and ZPAL_TRAILER) inflates on its own given the earlier ones. */
   compress(data: Uint8Array): Promise<Compressed> {
     const reset = !this.started;
     this.started = true;
@@ -47,7 +49,11 @@ export class DeflateStream {
             if (this.disposed) return reject(new DisposedError());
             const chunks: Buffer[] = [];
             for (let c: Buffer | null; (c = this.stream.read() as Buffer | null) !== null; ) chunks.push(c);
-            resolve({ data: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), reset });
+            const out = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+            if (!ZPAL_TRAILER.every((b, i) => out[out.length - ZPAL_TRAILER.length + i] === b)) {
+              return reject(new Error('a sync flush did not end in 00 00 ff ff'));
+            }
+            resolve({ data: out.subarray(0, out.length - ZPAL_TRAILER.length), reset });
           });
         }),
     );

@@ -6,7 +6,7 @@
  */
 import zlib from 'node:zlib';
 import sharp from 'sharp';
-import { decodeChannelMessage, RectAssembler, zpalLayout, type ControlMessage, type CursorShape, type RectHeader } from '../../../shared/channel.js';
+import { decodeChannelMessage, RectAssembler, ZPAL_TRAILER, zpalLayout, type ControlMessage, type CursorShape, type RectHeader } from '../../../shared/channel.js';
 
 export class TestConsole {
   canvas: Buffer;
@@ -104,6 +104,7 @@ export class TestConsole {
     if (!inflater) throw new Error('zpal rect before its stream started');
     const raw = await new Promise<Buffer>((resolve) => {
       inflater.write(data);
+      inflater.write(ZPAL_TRAILER);
       inflater.flush(zlib.constants.Z_SYNC_FLUSH, () => {
         const chunks: Buffer[] = [];
         for (let c: Buffer | null; (c = inflater.read() as Buffer | null) !== null; ) chunks.push(c);

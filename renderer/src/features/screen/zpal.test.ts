@@ -4,11 +4,11 @@ import { ZpalDecoder, ZpalStreamError } from './zpal.js';
 const hex = (s: string) => new Uint8Array(s.match(/../g)!.map((b) => parseInt(b, 16)));
 /**
  * Two rects as the agent's deflate stream sends them (Node zlib, level 6, a sync
- * flush after each): A is 5x2 in red, green, blue (2 bits an index), rows
+ * flush after each, less its 00 00 ff ff trailer): A is 5x2 in red, green, blue (2 bits an index), rows
  * [0 1 2 0 1] [2 2 2 1 0]; B is 3x1 in white, black (1 bit), [1 0 1].
  */
-const A = '789c62facfc0c000c6120e2b1900000000ffff';
-const B = '62fcff1fc45e00000000ffff';
+const A = '789c62facfc0c000c6120e2b190000';
+const B = '62fcff1fc45e0000';
 
 const R = [255, 0, 0, 255];
 const G = [0, 255, 0, 255];

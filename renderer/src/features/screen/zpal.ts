@@ -4,7 +4,7 @@
  * into RGBA pixels. Runs in the decode worker, or on the main thread once the
  * worker has failed.
  */
-import { zpalLayout } from '../../../../shared/channel.js';
+import { ZPAL_TRAILER, zpalLayout } from '../../../../shared/channel.js';
 
 export interface ZpalRect {
   w: number;
@@ -64,6 +64,8 @@ export class ZpalDecoder {
     if (this.broken !== null || !writer || !reader) throw new ZpalStreamError(this.broken ?? NO_STREAM);
     try {
       void writer.write(data).catch(() => undefined);
+      // The agent leaves out the trailer every sync flush ends in.
+      void writer.write(ZPAL_TRAILER.slice()).catch(() => undefined);
       const chunks: Uint8Array[] = this.spare ? [this.spare] : [];
       this.spare = null;
       let have = chunks[0]?.length ?? 0;

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { decodeChannelMessage, encodeControl, encodeControls, encodeRect, type ControlMessage } from '../../../../shared/channel.js';
+import { decodeChannelMessage, encodeControl, encodeControls, encodeRect, PROTOCOL_VERSION, type ControlMessage } from '../../../../shared/channel.js';
 import type { SignalData } from '../../../../shared/protocol.js';
 import { FakeApi } from '../../test/fixtures.js';
 import { PeerLink, type DecodedMessage, type PeerLike } from './peer-link.js';
@@ -34,11 +34,15 @@ class FakePeer implements PeerLike {
     this.destroyed = true;
     this.connected = false;
   }
-  connect() {
+  /** Connects, and the agent says hello in our version (pass another to say that instead, or null for nothing). */
+  connect(agentVersion: number | null = PROTOCOL_VERSION) {
     this.connected = true;
     this.fire('connect');
+    if (agentVersion !== null) this.fire('data', encodeControl({ t: 'hello', version: agentVersion }));
   }
 }
+
+const HELLO = encodeControl({ t: 'hello', version: PROTOCOL_VERSION });
 
 const ice = [{ urls: 'stun:stun.example' }];
 
@@ -112,6 +116,32 @@ describe('PeerLink', () => {
     expect(log.warn).toHaveBeenCalledOnce();
   });
 
+  it('says hello first; an agent whose first message is another version, or no hello, shows one error and gets nothing more', async () => {
+    for (const first of [encodeControl({ t: 'hello', version: PROTOCOL_VERSION + 1 }), encodeControl({ t: 'consent', view: true, control: true })]) {
+      const { link, peer, messages, log } = setup();
+      link.setWanted(true);
+      await vi.advanceTimersByTimeAsync(0);
+      peer().connect(null);
+      expect(peer().sent).toEqual([HELLO]);
+      peer().fire('data', first);
+      peer().fire('data', encodeControl({ t: 'screen', width: 800, height: 600 }));
+      expect(messages).toEqual([{ kind: 'control', msg: { t: 'error', code: 'ERR_BAD_MESSAGE', message: expect.stringMatching(/^The agent speaks .*this console speaks version/) } }]);
+      expect(log.warn).toHaveBeenCalledOnce();
+      expect(link.send({ t: 'refresh' })).toBe(false);
+      await vi.advanceTimersByTimeAsync(0);
+      expect(peer().sent).toEqual([HELLO]);
+      link.dispose();
+    }
+  });
+
+  it('an agent\'s hello in our version is not handed on', async () => {
+    const { link, peer, messages } = setup();
+    link.setWanted(true);
+    await vi.advanceTimersByTimeAsync(0);
+    peer().connect();
+    expect(messages).toEqual([]);
+  });
+
   it('sends control messages only while connected', async () => {
     const { link, peer } = setup();
     const ack: ControlMessage = { t: 'ack', frame: 7 };
@@ -122,7 +152,7 @@ describe('PeerLink', () => {
     peer().connect();
     expect(link.send(ack)).toBe(true);
     await vi.advanceTimersByTimeAsync(0);
-    expect(peer().sent).toEqual([encodeControls([ack])]);
+    expect(peer().sent).toEqual([HELLO, encodeControls([ack])]);
   });
 
   it('control messages sent in one task leave as one data-channel message, in order', async () => {
@@ -133,11 +163,11 @@ describe('PeerLink', () => {
     link.send({ t: 'ack', frame: 3 });
     link.send({ t: 'key', keysym: 0x61, down: true });
     link.send({ t: 'key', keysym: 0x61, down: false });
-    expect(peer().sent).toEqual([]);
+    expect(peer().sent).toEqual([HELLO]);
     await vi.advanceTimersByTimeAsync(0);
     link.send({ t: 'refresh' });
     await vi.advanceTimersByTimeAsync(0);
-    expect(peer().sent.map((b) => decodeChannelMessage(b))).toEqual([
+    expect(peer().sent.slice(1).map((b) => decodeChannelMessage(b))).toEqual([
       { kind: 'controls', msgs: [{ t: 'ack', frame: 3 }, { t: 'key', keysym: 0x61, down: true }, { t: 'key', keysym: 0x61, down: false }] },
       { kind: 'control', msg: { t: 'refresh' } },
     ]);

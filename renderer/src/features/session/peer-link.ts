@@ -10,13 +10,19 @@
  * are short-lived.
  *
  * Data messages are decoded here and handed on; invalid ones are logged and
- * dropped. Other channels on the same connection (the tools channel) are
+ * dropped. The link says hello (its PROTOCOL_VERSION) as soon as a peer
+ * connects, and expects the agent's first message to be a hello of the same
+ * version: otherwise it hands on one `error` control message saying so,
+ * and nothing more of that peer's, and sends it nothing (it would not
+ * understand the screen, nor the agent the input). Other channels on the same connection (the tools channel) are
  * opened by whoever listens to `onPeerCreated`, as soon as the peer exists:
  * a pre-negotiated channel must exist on both ends before the connection can
  * carry anything on it (see shared/tools.ts). Nothing in here touches React
  * or the store.
  */
-import { decodeChannelMessage, encodeControls, MAX_BATCH, type ChannelMessage, type ControlMessage } from '../../../../shared/channel.js';
+import {
+  decodeChannelMessage, encodeControl, encodeControls, helloProblem, MAX_BATCH, PROTOCOL_VERSION, type ChannelMessage, type ControlMessage,
+} from '../../../../shared/channel.js';
 import type { ConsoleApi, Disposer } from '../../../../shared/console-contract.js';
 import type { IceServer, SignalData } from '../../../../shared/protocol.js';
 import type { PeerStatus } from '../../store/session.js';
@@ -69,6 +75,8 @@ export class PeerLink {
   private disconnectTimer: ReturnType<typeof setTimeout> | null = null;
   private status: PeerStatus = 'idle';
   private received = 0;
+  /** The current peer's version: unknown until its first message, then the same as ours or not. */
+  private agentVersion: 'unknown' | 'same' | 'other' = 'unknown';
   /** Control messages sent in this task, for the peer they were sent to; they leave together at its end. */
   private outbox: { peer: PeerLike; msgs: ControlMessage[] } | null = null;
   private readonly statusListeners = new Set<(s: PeerStatus) => void>();
@@ -120,7 +128,7 @@ export class PeerLink {
    */
   send(msg: ControlMessage): boolean {
     const peer = this.peer;
-    if (!peer?.connected) return false;
+    if (!peer?.connected || this.agentVersion === 'other') return false;
     if (this.outbox?.peer !== peer) {
       this.flush();
       this.outbox = { peer, msgs: [] };
@@ -186,6 +194,7 @@ export class PeerLink {
 
     const peer = this.options.createPeer({ iceServers });
     this.peer = peer;
+    this.agentVersion = 'unknown';
     const current = () => this.peer === peer;
     peer.on('signal', (data) => {
       if (!current()) return;
@@ -196,12 +205,19 @@ export class PeerLink {
     peer.on('connect', () => {
       if (!current()) return;
       this.clearConnectTimer();
+      // Before anything a listener sends on connecting: the agent expects it first.
+      try {
+        peer.send(encodeControl({ t: 'hello', version: PROTOCOL_VERSION }));
+      } catch (e) {
+        this.log.warn('[peer] cannot say hello', e);
+      }
       this.setStatus('connected');
     });
     peer.on('data', (buf) => {
       if (!current()) return;
       this.received += buf.byteLength;
       const m = decodeChannelMessage(buf);
+      if (this.agentVersion !== 'same') return this.checkHello(m);
       if (m.kind === 'invalid') {
         this.log.warn(`[peer] dropped an invalid message: ${m.reason}`);
         return;
@@ -242,6 +258,20 @@ export class PeerLink {
     for (const l of [...this.createdListeners]) {
       if (current()) l(peer);
     }
+  }
+
+  /** The agent's first message: its hello, of our version or not; anything after a mismatch is dropped. */
+  private checkHello(m: ChannelMessage): void {
+    if (this.agentVersion === 'other') return;
+    const problem = helloProblem(m, 'agent');
+    if (!problem) {
+      this.agentVersion = 'same';
+      return;
+    }
+    this.agentVersion = 'other';
+    this.log.warn(`[peer] ${problem}`);
+    const error: DecodedMessage = { kind: 'control', msg: { t: 'error', code: 'ERR_BAD_MESSAGE', message: problem } };
+    for (const l of [...this.messageListeners]) l(error);
   }
 
   /** Abandons the current attempt and schedules the next one. */

@@ -1,10 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { decodeChannelMessage, encodeControl } from '../../../../shared/channel.js';
+import { decodeChannelMessage, encodeControl, PROTOCOL_VERSION } from '../../../../shared/channel.js';
 import { createAppStore } from '../../store/index.js';
 import { FakeChannel } from '../../test/fake-tools.js';
 import { FakeApi, sessionState } from '../../test/fixtures.js';
 import type { PeerLike } from './peer-link.js';
 import { SessionPeers } from './session-peers.js';
+
+const HELLO = encodeControl({ t: 'hello', version: PROTOCOL_VERSION });
 
 class FakePeer implements PeerLike {
   connected = false;
@@ -97,6 +99,7 @@ describe('SessionPeers', () => {
     const { store, peer } = setup();
     store.getState().sessionChanged(sessionState());
     await vi.advanceTimersByTimeAsync(0);
+    peer().fire('data', HELLO); // the agent's, first
     peer().fire('data', encodeControl({ t: 'consent', view: true, control: false }));
     peer().fire('data', encodeControl({ t: 'screen', width: 1024, height: 768 }));
     expect(store.getState()).toMatchObject({ agentConsent: { view: true, control: false }, remoteScreen: { width: 1024, height: 768 } });
@@ -159,6 +162,7 @@ describe('SessionPeers', () => {
     store.getState().sessionChanged(sessionState({ consent: { view: true, control: true } }));
     await vi.advanceTimersByTimeAsync(0);
     const monitors = [{ id: 'screen', name: 'Screen', x: 0, y: 0, width: 800, height: 600, primary: true }];
+    peer().fire('data', HELLO); // the agent's, first
     peer().fire('data', encodeControl({ t: 'monitors', monitors, selected: 'all' }));
     peer().fire('data', encodeControl({ t: 'quality-changed', mode: 'best', effective: 'lossless', jpegQuality: 90 }));
     peer().fire('data', encodeControl({ t: 'clipboard', selection: 'clipboard', text: 'from the remote side' }));
@@ -177,6 +181,7 @@ describe('SessionPeers', () => {
       const { store, peer } = setup(clipboard);
       store.getState().sessionChanged(sessionState());
       await vi.advanceTimersByTimeAsync(0);
+      peer().fire('data', HELLO); // the agent's, first
       peer().fire('data', encodeControl({ t: 'clipboard', selection: 'clipboard', text: 'x' }));
       await vi.advanceTimersByTimeAsync(0);
       expect(store.getState().remoteClipboard).toEqual({ text: 'x', copied: 'not-copied' });
@@ -189,7 +194,7 @@ describe('SessionPeers', () => {
     await vi.advanceTimersByTimeAsync(0);
     peer().connected = true;
     peer().fire('connect');
-    expect(peer().sent).toEqual([]);
+    expect(peer().sent).toEqual([HELLO]);
     store.getState().monitorChosen('HDMI-1');
     store.getState().qualityChosen('low');
     peer().fire('close');
@@ -199,6 +204,7 @@ describe('SessionPeers', () => {
     peer().fire('connect');
     await vi.advanceTimersByTimeAsync(0);
     expect(peer().sent.map((b) => decodeChannelMessage(b))).toEqual([
+      { kind: 'control', msg: { t: 'hello', version: PROTOCOL_VERSION } },
       { kind: 'controls', msgs: [{ t: 'monitor', id: 'HDMI-1' }, { t: 'quality', mode: 'low' }] },
     ]);
   });
