@@ -11,11 +11,18 @@ export interface Rect {
 
 export type Disposer = () => void;
 
-/** Pixels of one captured rectangle, tightly packed RGBA (4 bytes per pixel, alpha 255). */
+/**
+ * Pixels of one captured rectangle, tightly packed, 4 bytes a pixel: RGBA
+ * with alpha 255, or with `order: 'bgrx'` the X server's own order (32-bit
+ * little-endian 0xXXRRGGBB words; the X byte means nothing).
+ */
 export interface CapturedRect {
   rect: Rect;
   rgba: Buffer;
+  order?: PixelOrder;
 }
+
+export type PixelOrder = 'rgba' | 'bgrx';
 
 export interface ScreenSource {
   /** The current size: it may change (a monitor plugged in); DisplayLayout reports when. */
@@ -28,6 +35,12 @@ export interface ScreenSource {
   onDamage(listener: (rects: Rect[]) => void): Disposer;
   /** Reads the current pixels of `rect` (clipped to the screen). */
   capture(rect: Rect): Promise<CapturedRect>;
+  /**
+   * Like capture, but the pixels stay in the source's own order and land at
+   * the start of `into` (at least rect.w * rect.h * 4 bytes): no conversion
+   * and no allocation, which a full screen every frame otherwise costs.
+   */
+  captureInto?(rect: Rect, into: Buffer): Promise<CapturedRect>;
   close(): Promise<void>;
 }
 

@@ -130,6 +130,26 @@ describe('encodeRectPixels', () => {
     expect((await decode(out.data)).rgba.equals(rgba)).toBe(true);
   });
 
+  /** The same image in the X server's order, with a padding byte that varies from pixel to pixel. */
+  const asBgrx = ({ rect, rgba }: { rect: { x: number; y: number; w: number; h: number }; rgba: Buffer }) => {
+    const out = Buffer.alloc(rgba.length);
+    for (let i = 0; i < rgba.length; i += 4) out.set([rgba[i + 2]!, rgba[i + 1]!, rgba[i]!, (i * 31) & 255], i);
+    return { rect, rgba: out, order: 'bgrx' as const };
+  };
+
+  it.each([
+    ['one colour', () => image(64, 64, () => [200, 30, 90]), LOSSLESS],
+    ['a palette', () => image(37, 23, textLike(5)), LOSSLESS],
+    ['many colours', () => image(32, 32, (x, y) => [x * 8, y * 8, (x * y) & 255]), LOSSLESS],
+    ['a photograph', photo, jpeg(70)],
+    ['text in grey', () => image(300, 120, textLike(40)), GREY],
+  ])('pixels in the X server\'s order (BGRX) encode as their RGBA twin does (%s)', async (_, make, quality) => {
+    const rgba = await encodeRectPixels(make(), quality);
+    const bgrx = await encodeRectPixels(asBgrx(make()), quality);
+    expect(bgrx.encoding).toBe(rgba.encoding);
+    expect(Buffer.from(bgrx.data).equals(Buffer.from(rgba.data))).toBe(true);
+  });
+
   it('refuses pixels that do not match the rectangle', async () => {
     await expect(encodeRectPixels({ rect: { x: 0, y: 0, w: 2, h: 2 }, rgba: Buffer.alloc(12) })).rejects.toThrow(RangeError);
   });

@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import type { EncodingName } from '../../../shared/channel.js';
-import type { CapturedRect } from '../platform/types.js';
+import type { CapturedRect, PixelOrder } from '../platform/types.js';
 import { bitsFor, encodeIndexedPng, indexColours, packRows, type IndexedImage } from './png.js';
 import { LOSSLESS, type QualitySetting } from './quality.js';
 import type { DeflateStream } from './zstream.js';
@@ -32,8 +32,30 @@ function looksPhotographic(pixels: Uint32Array): boolean {
   const step = Math.max(1, Math.floor(pixels.length / SAMPLES));
   const seen = new Set<number>();
   let sampled = 0;
-  for (let i = 0; i < pixels.length; i += step, sampled++) seen.add(pixels[i]!);
+  for (let i = 0; i < pixels.length; i += step, sampled++) seen.add(pixels[i]! & 0xffffff);
   return seen.size * 4 > sampled;
+}
+
+/** Exchanges the bytes at bits 0-7 and 16-23 of a word (BGRX <-> RGBA) and sets the top byte. */
+const swapRedBlue = (v: number) => (0xff000000 | ((v & 0xff) << 16) | (v & 0xff00) | ((v >>> 16) & 0xff)) >>> 0;
+
+/** BGRX pixels as RGBA, for sharp; only photographic rects, which are the few, pay for it. */
+function toRgba(pixels: Uint32Array): Buffer {
+  const out = Buffer.allocUnsafe(pixels.length * 4);
+  const to = new Uint32Array(out.buffer, out.byteOffset, pixels.length);
+  for (let i = 0; i < pixels.length; i++) to[i] = swapRedBlue(pixels[i]!);
+  return out;
+}
+
+/**
+ * Palette indices of the rect being encoded: they are read only before its
+ * first await (packing the rows), so one buffer serves every rect in turn
+ * instead of two megabytes a full-screen frame.
+ */
+let indexScratch = new Uint8Array(0);
+function indicesFor(n: number): Uint8Array {
+  if (indexScratch.length < n) indexScratch = new Uint8Array(n);
+  return indexScratch;
 }
 
 /**
@@ -45,19 +67,21 @@ function looksPhotographic(pixels: Uint32Array): boolean {
  * too (anti-aliased text on a gradient). Grey mode turns the pixels into
  * GREY_LEVELS levels of luma first (photographic content: JPEG of the luma).
  */
-export async function encodeRectPixels({ rect, rgba }: CapturedRect, quality: QualitySetting = LOSSLESS, zstream?: DeflateStream): Promise<EncodedRect> {
+export async function encodeRectPixels({ rect, rgba, order = 'rgba' }: CapturedRect, quality: QualitySetting = LOSSLESS, zstream?: DeflateStream): Promise<EncodedRect> {
   const { w, h } = rect;
   if (w <= 0 || h <= 0 || rgba.length !== w * h * 4) throw new RangeError(`bad captured rect ${w}x${h} with ${rgba.length} bytes`);
   // Word access needs 4-byte alignment, which a pooled Buffer slice may lack.
   const bytes = rgba.byteOffset % 4 === 0 ? rgba : Buffer.from(rgba);
   const pixels = new Uint32Array(bytes.buffer, bytes.byteOffset, w * h);
-  if (quality.effective === 'grey') return encodeGrey(w, h, pixels, quality.jpegQuality, zstream);
+  if (quality.effective === 'grey') return encodeGrey(w, h, pixels, order, quality.jpegQuality, zstream);
 
-  const indexed = indexColours(pixels);
-  if (indexed?.palette.length === 1) return { encoding: 'solid', data: Uint8Array.from(rgba.subarray(0, 4)) };
+  const indexed = indexColours(pixels, indicesFor(pixels.length));
+  // From here on the palette is RGBA, whatever order the pixels came in.
+  if (indexed && order === 'bgrx') indexed.palette = indexed.palette.map(swapRedBlue);
+  if (indexed?.palette.length === 1) return { encoding: 'solid', data: rgbaBytes(indexed.palette[0]!) };
   if (indexed) return encodeIndexed(w, h, indexed, zstream);
 
-  const image = sharp(rgba, { raw: { width: w, height: h, channels: 4 } }).removeAlpha();
+  const image = sharp(order === 'bgrx' ? toRgba(pixels) : rgba, { raw: { width: w, height: h, channels: 4 } }).removeAlpha();
   const lossy = quality.effective === 'jpeg' && w * h >= JPEG_MIN_PIXELS;
   if (lossy && (quality.jpegQuality <= JPEG_ANYTHING_AT || looksPhotographic(pixels))) {
     return { encoding: 'jpeg', data: await image.jpeg({ quality: quality.jpegQuality }).toBuffer() };
@@ -86,14 +110,17 @@ async function encodeIndexed(w: number, h: number, indexed: IndexedImage, zstrea
   return { encoding: 'zpal', data, resetStream: reset };
 }
 
-async function encodeGrey(w: number, h: number, pixels: Uint32Array, jpegQuality: number, zstream?: DeflateStream): Promise<EncodedRect> {
+const rgbaBytes = (c: number) => Uint8Array.of(c & 0xff, (c >>> 8) & 0xff, (c >>> 16) & 0xff, 255);
+
+async function encodeGrey(w: number, h: number, pixels: Uint32Array, order: PixelOrder, jpegQuality: number, zstream?: DeflateStream): Promise<EncodedRect> {
   const luma = Buffer.allocUnsafe(pixels.length);
   const levels = new Uint32Array(pixels.length);
   const step = 255 / (GREY_LEVELS - 1);
+  const [rShift, bShift] = order === 'bgrx' ? [16, 0] : [0, 16];
   for (let i = 0; i < pixels.length; i++) {
     const v = pixels[i]!;
     // ITU-R BT.601 weights in 8-bit fixed point.
-    const y = ((v & 0xff) * 77 + ((v >>> 8) & 0xff) * 150 + ((v >>> 16) & 0xff) * 29) >> 8;
+    const y = (((v >>> rShift) & 0xff) * 77 + ((v >>> 8) & 0xff) * 150 + ((v >>> bShift) & 0xff) * 29) >> 8;
     luma[i] = y;
     const l = Math.round(Math.round(y / step) * step);
     levels[i] = (0xff000000 | (l << 16) | (l << 8) | l) >>> 0;

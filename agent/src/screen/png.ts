@@ -23,24 +23,30 @@ export interface IndexedImage {
   indices: Uint8Array;
 }
 
+/** The top byte of a pixel's word (alpha, or X's meaningless padding) set: every colour opaque. */
+const OPAQUE = 0xff000000 | 0;
+
 /**
  * Maps every pixel to a palette index, or returns null as soon as a 257th
  * colour shows up. A full screen is two million pixels, so the common cases
  * stay off the Map: runs of one colour, and a small direct-mapped cache of
- * recent colours (text alternates between two or three).
+ * recent colours (text alternates between two or three). The palette's
+ * colours are the pixels' words with the top byte set, so the X server's
+ * padding byte never tells two pixels of one colour apart. `into` (at least
+ * one byte a pixel) saves allocating the indices.
  */
-export function indexColours(pixels: Uint32Array): IndexedImage | null {
+export function indexColours(pixels: Uint32Array, into?: Uint8Array): IndexedImage | null {
   // As int32, colours stay small integers for V8; as uint32, half of them are doubles.
   const words = new Int32Array(pixels.buffer, pixels.byteOffset, pixels.length);
   const palette: number[] = [];
   const lookup = new Map<number, number>();
-  const indices = new Uint8Array(pixels.length);
+  const indices = into && into.length >= pixels.length ? into.subarray(0, pixels.length) : new Uint8Array(pixels.length);
   const cacheKey = new Int32Array(CACHE_SLOTS);
   const cacheIndex = new Int16Array(CACHE_SLOTS).fill(-1);
-  let last = words.length > 0 ? ~words[0]! : 0;
+  let last = words.length > 0 ? ~(words[0]! | OPAQUE) : 0;
   let lastIndex = 0;
   for (let i = 0; i < words.length; i++) {
-    const v = words[i]!;
+    const v = words[i]! | OPAQUE;
     if (v !== last) {
       const slot = Math.imul(v, 0x9e3779b1) >>> (32 - CACHE_BITS);
       let index = cacheIndex[slot]!;

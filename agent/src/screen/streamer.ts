@@ -45,10 +45,8 @@ function intersect(a: Rect, b: Rect): Rect | null {
   return x2 > x && y2 > y ? { x, y, w: x2 - x, h: y2 - y } : null;
 }
 
-interface Piece {
-  rect: Rect;
-  rgba: Buffer;
-}
+/** A run of a captured rect's rows to encode. */
+type Piece = CapturedRect;
 
 /**
  * Streams changes of one area of the screen as encoded rectangles, in the
@@ -60,7 +58,8 @@ interface Piece {
  * It keeps a copy of the pixels the console was sent (the shadow). Damage
  * that repainted identical pixels sends nothing, and a region whose content
  * moved vertically goes as one `copy` rectangle plus the rows that are new.
- * The shadow holds true pixels even where the console got JPEG: comparing
+ * The shadow is in the source's pixel order (BGRX from X: nothing converts
+ * what only gets compared). It holds true pixels even where the console got JPEG: comparing
  * against them says what changed; copying moves whatever the console shows.
  */
 export class ScreenStreamer {
@@ -93,6 +92,13 @@ export class ScreenStreamer {
   private readonly zpal: boolean;
   /** Palette rects go through it; replaced whenever the console may have lost its picture, and its inflater with it. */
   private zstream: DeflateStream | null = null;
+  /**
+   * Where frames are captured (with a source that captures into a buffer),
+   * kept from frame to frame: a full screen is 8 MB, whose allocation and
+   * collection every frame cost more than encoding it. A frame takes it while
+   * it is produced; one produced meanwhile (after an area change) gets its own.
+   */
+  private spare: Buffer | null = null;
 
   constructor(opts: ScreenStreamerOptions) {
     this.source = opts.source;
@@ -283,14 +289,32 @@ export class ScreenStreamer {
 
   /** `run` identifies the start() and area this frame belongs to: after a change, its pixels go nowhere. */
   private async produce(rects: Rect[], run: number): Promise<void> {
+    const into = this.source.captureInto ? this.takeSpare(rects.reduce((n, r) => n + r.w * r.h * 4, 0)) : null;
+    try {
+      await this.produceInto(rects, run, into);
+    } finally {
+      if (into) this.spare = into;
+    }
+  }
+
+  private takeSpare(bytes: number): Buffer {
+    const spare = this.spare;
+    this.spare = null;
+    return spare && spare.length >= bytes ? spare : Buffer.allocUnsafeSlow(bytes);
+  }
+
+  private async produceInto(rects: Rect[], run: number, into: Buffer | null): Promise<void> {
     const area = this.area;
     const captured: CapturedRect[] = [];
     // Capture everything first, then encode: the frame shows one moment, not
     // a smear across the encoding time.
+    let used = 0;
     for (const rect of rects) {
-      const c = await this.source.capture({ ...rect, x: rect.x + area.x, y: rect.y + area.y });
+      const r = { ...rect, x: rect.x + area.x, y: rect.y + area.y };
+      const c = into && this.source.captureInto ? await this.source.captureInto(r, into.subarray(used)) : await this.source.capture(r);
       if (run !== this.run) return;
-      if (c.rect.w > 0 && c.rect.h > 0) captured.push({ rect: { ...c.rect, x: c.rect.x - area.x, y: c.rect.y - area.y }, rgba: c.rgba });
+      used += c.rgba.length;
+      if (c.rect.w > 0 && c.rect.h > 0) captured.push({ rect: { ...c.rect, x: c.rect.x - area.x, y: c.rect.y - area.y }, rgba: c.rgba, order: c.order });
     }
     const epoch = this.shadowEpoch;
     const compare = this.shadowValid;
@@ -301,7 +325,7 @@ export class ScreenStreamer {
       if (plan.copy) copy = { x: c.rect.x, y: c.rect.y + plan.copy.y, w: c.rect.w, h: plan.copy.rows, srcY: c.rect.y + plan.copy.srcY };
       const stride = c.rect.w * 4;
       for (const { y0, y1 } of plan.send) {
-        pieces.push({ rect: { ...c.rect, y: c.rect.y + y0, h: y1 - y0 }, rgba: c.rgba.subarray(y0 * stride, y1 * stride) });
+        pieces.push({ rect: { ...c.rect, y: c.rect.y + y0, h: y1 - y0 }, rgba: c.rgba.subarray(y0 * stride, y1 * stride), order: c.order });
       }
     }
     const setting = this.quality.current(this.now());

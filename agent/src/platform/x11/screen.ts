@@ -106,10 +106,25 @@ export class X11Screen implements ScreenSource {
 
   capture(rect: Rect): Promise<CapturedRect> {
     const r = clipRect(rect, this.width, this.height);
-    const run = async (): Promise<CapturedRect> => {
+    return this.chain(async () => {
       if (r.w === 0 || r.h === 0) return { rect: r, rgba: Buffer.alloc(0) };
       return { rect: r, rgba: bgrxToRgba(await this.readPixels(r), r.w * r.h) };
-    };
+    });
+  }
+
+  /** BGRX, copied out of the shared segment (the next capture overwrites it). */
+  captureInto(rect: Rect, into: Buffer): Promise<CapturedRect> {
+    const r = clipRect(rect, this.width, this.height);
+    const n = r.w * r.h * 4;
+    if (into.length < n) return Promise.reject(new RangeError(`${into.length} bytes cannot hold a ${r.w}x${r.h} capture`));
+    return this.chain(async () => {
+      if (n > 0) into.set((await this.readPixels(r)).subarray(0, n));
+      return { rect: r, rgba: into.subarray(0, n), order: 'bgrx' };
+    });
+  }
+
+  /** One capture at a time: they all land in the same shared segment. */
+  private chain(run: () => Promise<CapturedRect>): Promise<CapturedRect> {
     const result = this.captureChain.then(run, run);
     this.captureChain = result.catch(() => {});
     return result;

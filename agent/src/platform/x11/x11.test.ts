@@ -99,6 +99,18 @@ describe('X11 backend on a real X server', () => {
     expect([...whole.rgba.subarray(0, 4)]).toEqual([0x12, 0x34, 0x56, 255]);
   });
 
+  it('captures into a given buffer in the server\'s BGRX order, clipped, and refuses a buffer too small', async () => {
+    await xsetroot('#123456');
+    const into = Buffer.alloc(50 * 50 * 4 + 8, 0xee);
+    const { rect, rgba, order } = await x.screen.captureInto!({ x: 1270, y: 700, w: 50, h: 50 }, into);
+    expect([rect, order]).toEqual([{ x: 1270, y: 700, w: 10, h: 20 }, 'bgrx']);
+    expect(rgba.buffer).toBe(into.buffer);
+    expect(rgba.length).toBe(10 * 20 * 4);
+    for (let i = 0; i < rgba.length; i += 4) expect([...rgba.subarray(i, i + 3)]).toEqual([0x56, 0x34, 0x12]);
+    expect(into[rgba.length]).toBe(0xee);
+    await expect(x.screen.captureInto!({ x: 0, y: 0, w: 10, h: 10 }, Buffer.alloc(399))).rejects.toThrow(RangeError);
+  });
+
   it('reports the whole screen first, then changed regions, again and again', async () => {
     const reports: Rect[][] = [];
     const dispose = x.screen.onDamage((rects) => reports.push(rects));
