@@ -116,22 +116,39 @@ describe('PeerLink', () => {
     expect(log.warn).toHaveBeenCalledOnce();
   });
 
-  it('says hello first; an agent whose first message is another version, or no hello, shows one error and gets nothing more', async () => {
+  it('an agent whose first message is another version, or no hello, shows one error and gets nothing, not even our hello', async () => {
     for (const first of [encodeControl({ t: 'hello', version: PROTOCOL_VERSION + 1 }), encodeControl({ t: 'consent', view: true, control: true })]) {
       const { link, peer, messages, log } = setup();
       link.setWanted(true);
       await vi.advanceTimersByTimeAsync(0);
       peer().connect(null);
-      expect(peer().sent).toEqual([HELLO]);
       peer().fire('data', first);
       peer().fire('data', encodeControl({ t: 'screen', width: 800, height: 600 }));
       expect(messages).toEqual([{ kind: 'control', msg: { t: 'error', code: 'ERR_BAD_MESSAGE', message: expect.stringMatching(/^The agent speaks .*this console speaks version/) } }]);
       expect(log.warn).toHaveBeenCalledOnce();
       expect(link.send({ t: 'refresh' })).toBe(false);
       await vi.advanceTimersByTimeAsync(0);
-      expect(peer().sent).toEqual([HELLO]);
+      expect(peer().sent).toEqual([]);
       link.dispose();
     }
+  });
+
+  it('answers the agent\'s hello with ours, then what was sent before it, in order (the agent drops what comes before its side is open)', async () => {
+    const { link, peer, messages } = setup();
+    link.setWanted(true);
+    await vi.advanceTimersByTimeAsync(0);
+    peer().connect(null);
+    expect(link.send({ t: 'quality', mode: 'low' })).toBe(true);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(link.send({ t: 'monitor', id: 'all' })).toBe(true);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(peer().sent).toEqual([]);
+    peer().fire('data', HELLO);
+    expect(peer().sent.map((b) => decodeChannelMessage(b))).toEqual([
+      { kind: 'control', msg: { t: 'hello', version: PROTOCOL_VERSION } },
+      { kind: 'controls', msgs: [{ t: 'quality', mode: 'low' }, { t: 'monitor', id: 'all' }] },
+    ]);
+    expect(messages).toEqual([]);
   });
 
   it('an agent\'s hello in our version is not handed on', async () => {

@@ -10,11 +10,12 @@
  * are short-lived.
  *
  * Data messages are decoded here and handed on; invalid ones are logged and
- * dropped. The link says hello (its PROTOCOL_VERSION) as soon as a peer
- * connects, and expects the agent's first message to be a hello of the same
- * version: otherwise it hands on one `error` control message saying so,
- * and nothing more of that peer's, and sends it nothing (it would not
- * understand the screen, nor the agent the input). Other channels on the same connection (the tools channel) are
+ * dropped. The agent's first message must be a hello of our PROTOCOL_VERSION:
+ * otherwise the link hands on one `error` control message saying so, and
+ * nothing more of that peer's, and sends it nothing (it would not understand
+ * the screen, nor the agent the input). Our hello, and whatever was sent
+ * before it, go in answer to the agent's: the agent's side may report the
+ * connection open after ours, and drops what arrives before it has. Other channels on the same connection (the tools channel) are
  * opened by whoever listens to `onPeerCreated`, as soon as the peer exists:
  * a pre-negotiated channel must exist on both ends before the connection can
  * carry anything on it (see shared/tools.ts). Nothing in here touches React
@@ -77,6 +78,8 @@ export class PeerLink {
   private received = 0;
   /** The current peer's version: unknown until its first message, then the same as ours or not. */
   private agentVersion: 'unknown' | 'same' | 'other' = 'unknown';
+  /** Sent before the agent's hello (at most MAX_BATCH, the latest): they follow our hello. */
+  private early: ControlMessage[] = [];
   /** Control messages sent in this task, for the peer they were sent to; they leave together at its end. */
   private outbox: { peer: PeerLike; msgs: ControlMessage[] } | null = null;
   private readonly statusListeners = new Set<(s: PeerStatus) => void>();
@@ -143,10 +146,18 @@ export class PeerLink {
     const box = this.outbox;
     this.outbox = null;
     if (!box || box.msgs.length === 0 || box.peer !== this.peer || !box.peer.connected) return;
+    if (this.agentVersion === 'unknown') {
+      this.early = [...this.early, ...box.msgs].slice(-MAX_BATCH);
+      return;
+    }
+    if (this.agentVersion === 'same') this.sendNow(box.peer, encodeControls(box.msgs), box.msgs);
+  }
+
+  private sendNow(peer: PeerLike, bytes: Uint8Array, msgs: readonly ControlMessage[]): void {
     try {
-      box.peer.send(encodeControls(box.msgs));
+      peer.send(bytes);
     } catch (e) {
-      this.log.warn(`[peer] cannot send ${box.msgs.map((m) => `"${m.t}"`).join(', ')}`, e);
+      this.log.warn(`[peer] cannot send ${msgs.map((m) => `"${m.t}"`).join(', ')}`, e);
     }
   }
 
@@ -195,6 +206,7 @@ export class PeerLink {
     const peer = this.options.createPeer({ iceServers });
     this.peer = peer;
     this.agentVersion = 'unknown';
+    this.early = [];
     const current = () => this.peer === peer;
     peer.on('signal', (data) => {
       if (!current()) return;
@@ -205,12 +217,6 @@ export class PeerLink {
     peer.on('connect', () => {
       if (!current()) return;
       this.clearConnectTimer();
-      // Before anything a listener sends on connecting: the agent expects it first.
-      try {
-        peer.send(encodeControl({ t: 'hello', version: PROTOCOL_VERSION }));
-      } catch (e) {
-        this.log.warn('[peer] cannot say hello', e);
-      }
       this.setStatus('connected');
     });
     peer.on('data', (buf) => {
@@ -264,11 +270,19 @@ export class PeerLink {
   private checkHello(m: ChannelMessage): void {
     if (this.agentVersion === 'other') return;
     const problem = helloProblem(m, 'agent');
+    const peer = this.peer;
     if (!problem) {
       this.agentVersion = 'same';
+      const early = this.early;
+      this.early = [];
+      if (!peer) return;
+      const hello: ControlMessage = { t: 'hello', version: PROTOCOL_VERSION };
+      this.sendNow(peer, encodeControl(hello), [hello]);
+      if (early.length > 0) this.sendNow(peer, encodeControls(early), early);
       return;
     }
     this.agentVersion = 'other';
+    this.early = [];
     this.log.warn(`[peer] ${problem}`);
     const error: DecodedMessage = { kind: 'control', msg: { t: 'error', code: 'ERR_BAD_MESSAGE', message: problem } };
     for (const l of [...this.messageListeners]) l(error);

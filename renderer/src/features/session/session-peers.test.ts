@@ -194,6 +194,7 @@ describe('SessionPeers', () => {
     await vi.advanceTimersByTimeAsync(0);
     peer().connected = true;
     peer().fire('connect');
+    peer().fire('data', HELLO); // the agent's
     expect(peer().sent).toEqual([HELLO]);
     store.getState().monitorChosen('HDMI-1');
     store.getState().qualityChosen('low');
@@ -203,6 +204,7 @@ describe('SessionPeers', () => {
     peer().connected = true;
     peer().fire('connect');
     await vi.advanceTimersByTimeAsync(0);
+    peer().fire('data', HELLO); // the agent's
     expect(peer().sent.map((b) => decodeChannelMessage(b))).toEqual([
       { kind: 'control', msg: { t: 'hello', version: PROTOCOL_VERSION } },
       { kind: 'controls', msgs: [{ t: 'monitor', id: 'HDMI-1' }, { t: 'quality', mode: 'low' }] },
