@@ -52,6 +52,7 @@ import {
   ROOT, apiPost, consentingPortal, openXClient, run, runToEnd, startAgent, startServer, startWebConsole, startXterm, startXvfb,
   waitFor, windowId, type XClient,
 } from '../e2e/harness.js';
+import { FLAG_END_OF_FRAME, KIND_RECT } from '../shared/channel.js';
 import { typeMeasured } from './in-page.js';
 
 const TYPED = 300;
@@ -560,9 +561,12 @@ async function withLifeline<T>(
 
   const effective = await page.getByTestId('quality-effective').textContent({ timeout: 1000 }).catch(() => null);
   const mode = await page.getByTestId('quality-select').inputValue({ timeout: 1000 }).catch(() => null);
+  // What each packet's DTLS record costs: 13 header bytes, plus 8 explicit nonce and 16 tag bytes with AES-GCM.
+  const dtls = await page.evaluate(lifelineDtls).catch(() => null);
   const settings = {
     version: lifelineVersion(),
     transport: 'WebRTC data channel (DTLS/SCTP) on loopback, node-datachannel on the agent',
+    dtls,
     quality_mode: mode ?? 'default (no quality selector in this build)',
     quality_effective_at_end: effective?.trim() || null,
     scale_mode: 'default (fit)',
@@ -577,19 +581,19 @@ async function instrumentLifeline(ctx: BrowserContext): Promise<void> {
   // tsx compiles with esbuild's keepNames, which wraps functions declared inside
   // the in-page functions in a __name() helper the page does not have.
   await ctx.addInitScript('globalThis.__name = (fn) => fn;');
-  await ctx.addInitScript(() => {
+  await ctx.addInitScript(({ kindRect, endOfFrame }) => {
     // Bench-only: keep the page's peer connections (for transport stats) and count
-    // end-of-frame rect fragments on their data channels (kind 0x02, flags bit 0).
+    // end-of-frame rect fragments on their data channels (kind byte, then flags in byte 1).
     window.__pcs = [];
     window.__frames = 0;
     const count = (ch: RTCDataChannel) =>
       ch.addEventListener('message', (e: MessageEvent) => {
         const onBytes = (b: ArrayBuffer) => {
-          const u = new Uint8Array(b, 0, Math.min(3, b.byteLength));
-          if (u[0] === 0x02 && (u[2]! & 0x01) !== 0) window.__frames++;
+          const u = new Uint8Array(b, 0, Math.min(2, b.byteLength));
+          if (u[0] === kindRect && (u[1]! & endOfFrame) !== 0) window.__frames++;
         };
         if (e.data instanceof ArrayBuffer) onBytes(e.data);
-        else if (e.data instanceof Blob) void e.data.slice(0, 3).arrayBuffer().then(onBytes);
+        else if (e.data instanceof Blob) void e.data.slice(0, 2).arrayBuffer().then(onBytes);
       });
     const Native = window.RTCPeerConnection;
     window.RTCPeerConnection = class extends Native {
@@ -604,7 +608,7 @@ async function instrumentLifeline(ctx: BrowserContext): Promise<void> {
         return ch;
       }
     } as typeof RTCPeerConnection;
-  });
+  }, { kindRect: KIND_RECT, endOfFrame: FLAG_END_OF_FRAME });
 }
 
 async function lifelineCounters(): Promise<Counters> {
@@ -637,6 +641,19 @@ async function lifelineCandidatePair(): Promise<{ local: { ip: string; port: num
       const end = (c: Record<string, unknown>) => ({ ip: String(c.address ?? c.ip), port: Number(c.port) });
       return { local: end(local), remote: end(remote) };
     }
+  }
+  return null;
+}
+
+/** The live peer connection's DTLS version and cipher suite, as the browser negotiated them. */
+async function lifelineDtls(): Promise<{ version: unknown; cipher: unknown } | null> {
+  for (const pc of [...window.__pcs].reverse()) {
+    if (pc.connectionState !== 'connected') continue;
+    let found: { version: unknown; cipher: unknown } | null = null;
+    (await pc.getStats()).forEach((s: Record<string, unknown>) => {
+      if (s.type === 'transport' && s.dtlsCipher) found = { version: s.tlsVersion, cipher: s.dtlsCipher };
+    });
+    if (found) return found;
   }
   return null;
 }
