@@ -190,6 +190,11 @@ export class X11Screen implements ScreenSource {
         if (this.damage !== damage) return;
         damage.ready = true;
         this.batch = [];
+        // The events dropped here left their areas in the damage region, and
+        // DeltaRectangles says nothing more about an area until it is
+        // subtracted: on a screen drawn all over (a scrolling terminal) no
+        // event would ever come again. The whole-screen report covers them.
+        this.damageExt.Subtract(id, 0, 0);
         for (const listener of this.listeners) this.deliver(listener, [this.whole()]);
       },
       (err) => console.error('x11 screen: damage reporting did not start:', err),

@@ -99,6 +99,21 @@ describe('X11 backend on a real X server', () => {
     expect([...whole.rgba.subarray(0, 4)]).toEqual([0x12, 0x34, 0x56, 255]);
   });
 
+  it('keeps reporting after subscribing while a terminal scrolls nonstop (what was drawn before the first report is subtracted)', async () => {
+    const flood = spawnX('xterm', ['-geometry', '120x40+0+0', '-e', 'yes', 'the quick brown fox jumps over the lazy dog '.repeat(3)]);
+    try {
+      // Each subscription starts reporting anew; without the subtraction about half of them never reported again.
+      for (let i = 0; i < 6; i++) {
+        let reports = 0;
+        const dispose = x.screen.onDamage(() => reports++);
+        await waitFor(`reports after subscription ${i + 1}`, () => reports >= 3, 5000);
+        dispose();
+      }
+    } finally {
+      flood.kill();
+    }
+  });
+
   it('captures into a given buffer in the server\'s BGRX order, clipped, and refuses a buffer too small', async () => {
     await xsetroot('#123456');
     const into = Buffer.alloc(50 * 50 * 4 + 8, 0xee);
