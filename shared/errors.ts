@@ -24,6 +24,7 @@ export const ERROR_MESSAGES = {
   ERR_CHECKSUM: 'The file arrived damaged: its SHA-256 does not match. The partial file was kept aside.',
   ERR_IO: 'The file could not be read or written.',
   ERR_CANCELLED: 'The transfer was cancelled.',
+  ERR_PROTOCOL_VERSION: 'The support client and the console speak different protocol versions. Update the older of the two.',
   ERR_INTERNAL: 'Something went wrong on our side. It has been logged.',
 } as const;
 

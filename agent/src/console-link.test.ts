@@ -281,7 +281,7 @@ describe('ConsoleLink version check', () => {
     l.setConsent({ view: true, control: false });
     await l.receive(encodeControl({ t: 'hello', version: PROTOCOL_VERSION + 1 }));
     const error = controls(sent).at(-1);
-    expect(error).toMatchObject({ t: 'error', code: 'ERR_BAD_MESSAGE', message: expect.stringMatching(`version ${PROTOCOL_VERSION + 1}; this agent speaks version ${PROTOCOL_VERSION}`) });
+    expect(error).toMatchObject({ t: 'error', code: 'ERR_PROTOCOL_VERSION', message: expect.stringMatching(`version ${PROTOCOL_VERSION + 1}; this agent speaks version ${PROTOCOL_VERSION}`) });
     expect(logs.join('\n')).toMatch(/console link closed: The console speaks screen protocol version/);
     // Nothing more: neither the screen (it never started) nor answers to later messages.
     const before = sent.length;

@@ -166,7 +166,7 @@ export class ConsoleLink {
   private mismatch(problem: string): void {
     if (this.closed) return;
     this.opts.log(`console link closed: ${problem}`);
-    this.sendControl({ t: 'error', code: 'ERR_BAD_MESSAGE', message: problem });
+    this.sendControl({ t: 'error', code: 'ERR_PROTOCOL_VERSION', message: problem });
     this.close();
   }
 

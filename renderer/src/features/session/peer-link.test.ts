@@ -124,7 +124,7 @@ describe('PeerLink', () => {
       peer().connect(null);
       peer().fire('data', first);
       peer().fire('data', encodeControl({ t: 'screen', width: 800, height: 600 }));
-      expect(messages).toEqual([{ kind: 'control', msg: { t: 'error', code: 'ERR_BAD_MESSAGE', message: expect.stringMatching(/^The agent speaks .*this console speaks version/) } }]);
+      expect(messages).toEqual([{ kind: 'control', msg: { t: 'error', code: 'ERR_PROTOCOL_VERSION', message: expect.stringMatching(/^The agent speaks .*this console speaks version/) } }]);
       expect(log.warn).toHaveBeenCalledOnce();
       expect(link.send({ t: 'refresh' })).toBe(false);
       await vi.advanceTimersByTimeAsync(0);

@@ -284,7 +284,7 @@ export class PeerLink {
     this.agentVersion = 'other';
     this.early = [];
     this.log.warn(`[peer] ${problem}`);
-    const error: DecodedMessage = { kind: 'control', msg: { t: 'error', code: 'ERR_BAD_MESSAGE', message: problem } };
+    const error: DecodedMessage = { kind: 'control', msg: { t: 'error', code: 'ERR_PROTOCOL_VERSION', message: problem } };
     for (const l of [...this.messageListeners]) l(error);
   }
 
