@@ -10,7 +10,7 @@ import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import sharp from 'sharp';
 import { expectCanvasToMatchScreen, remoteToPage, startAttendedSession, wireBytes, type AttendedSession } from './console.js';
-import { runToEnd, startServer, startWebConsole, startXterm, startXvfb, waitFor, type LifelineServer, type Proc, type XDisplay } from './harness.js';
+import { runToEnd, startServer, startWebConsole, startXterm, startXvfb, waitFor, windowId, type LifelineServer, type Proc, type XDisplay } from './harness.js';
 import { readScreen, sameRatio } from './x-screen.js';
 
 let x: XDisplay;
@@ -97,6 +97,18 @@ test('after `seq 1 500` scrolls the xterm, the canvas shows the same lines as th
   const after = await readScreen(x.display, SHELL.x, SHELL.y, SHELL.w, SHELL.h);
   expect(sameRatio(before, after)).toBeLessThan(1);
   await expectCanvasToMatchScreen(tech, x.display, SHELL);
+});
+
+test('after an xterm is dragged over another and back (window moves sent as copies), the canvas matches the X display', async () => {
+  const { tech } = session!;
+  const colours = await windowId(x.display, 'colours');
+  const moveTo = (left: number, top: number) => runToEnd('xdotool', ['windowmove', String(colours), String(left), String(top)], { DISPLAY: x.display });
+  // Over the shell xterm, diagonally, then back where it was: copies whose
+  // source lies partly under another window, and copies onto their own old place.
+  for (let step = 1; step <= 20; step++) await moveTo(640 - step * 17, 30 + step * 6);
+  await expectCanvasToMatchScreen(tech, x.display, REGION);
+  for (let step = 19; step >= 0; step--) await moveTo(640 - step * 17, 30 + step * 6);
+  await expectCanvasToMatchScreen(tech, x.display, REGION);
 });
 
 test('an idle session sends almost nothing: under 20 KB on the wire in 10 s', async () => {

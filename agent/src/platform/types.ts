@@ -24,15 +24,28 @@ export interface CapturedRect {
 
 export type PixelOrder = 'rgba' | 'bgrx';
 
+/**
+ * A window moved without changing size: the pixels shown at `from` may now
+ * be at `to` (screen coordinates, borders included). Only a hint: whatever
+ * was on top of the window, or drawn into it meanwhile, is not accounted
+ * for, so a user compares the pixels before copying.
+ */
+export interface WindowMove {
+  from: Rect;
+  to: Rect;
+}
+
 export interface ScreenSource {
   /** The current size: it may change (a monitor plugged in); DisplayLayout reports when. */
   readonly width: number;
   readonly height: number;
   /**
    * Reports regions that changed on screen (push, never polling). The first
-   * report after subscribing covers the whole screen.
+   * report after subscribing covers the whole screen. A source that can tell
+   * which windows moved passes those moves along, in the order they happened,
+   * with the damage they caused (which still covers their old and new places).
    */
-  onDamage(listener: (rects: Rect[]) => void): Disposer;
+  onDamage(listener: (rects: Rect[], moves?: readonly WindowMove[]) => void): Disposer;
   /** Reads the current pixels of `rect` (clipped to the screen). */
   capture(rect: Rect): Promise<CapturedRect>;
   /**

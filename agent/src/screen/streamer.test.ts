@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { decodeChannelMessage } from '../../../shared/channel.js';
 import { LIMITS } from '../../../shared/limits.js';
-import type { CapturedRect, Rect, ScreenSource } from '../platform/types.js';
+import type { CapturedRect, Rect, ScreenSource, WindowMove } from '../platform/types.js';
 import { openX11, type X11Backend } from '../platform/x11/index.js';
 import { startXvfb, stopProcess, type Xvfb } from '../platform/x11/xvfb.js';
 import { TestConsole } from '../testing/console.js';
@@ -17,7 +17,7 @@ class MemoryScreen implements ScreenSource {
   readonly pixels: Buffer;
   readonly captured: Rect[] = [];
   failNext = false;
-  private listener: ((rects: Rect[]) => void) | null = null;
+  private listener: ((rects: Rect[], moves?: readonly WindowMove[]) => void) | null = null;
 
   constructor(
     readonly width: number,
@@ -26,7 +26,7 @@ class MemoryScreen implements ScreenSource {
     this.pixels = Buffer.alloc(width * height * 4, 255);
   }
 
-  onDamage(listener: (rects: Rect[]) => void) {
+  onDamage(listener: (rects: Rect[], moves?: readonly WindowMove[]) => void) {
     this.listener = listener;
     setImmediate(() => listener([{ x: 0, y: 0, w: this.width, h: this.height }]));
     return () => (this.listener = null);
@@ -47,10 +47,19 @@ class MemoryScreen implements ScreenSource {
   }
 
   paint(rect: Rect, colour: (x: number, y: number) => number[]) {
-    for (let y = rect.y; y < rect.y + rect.h; y++) {
-      for (let x = rect.x; x < rect.x + rect.w; x++) this.pixels.set([...colour(x, y), 255], (y * this.width + x) * 4);
-    }
+    this.draw(rect, colour);
     this.listener?.([rect]);
+  }
+
+  /** Changes pixels (clipped to the screen) and reports nothing yet. */
+  draw(rect: Rect, colour: (x: number, y: number) => number[]) {
+    for (let y = Math.max(0, rect.y); y < Math.min(this.height, rect.y + rect.h); y++) {
+      for (let x = Math.max(0, rect.x); x < Math.min(this.width, rect.x + rect.w); x++) this.pixels.set([...colour(x, y), 255], (y * this.width + x) * 4);
+    }
+  }
+
+  report(rects: Rect[], moves?: WindowMove[]) {
+    this.listener?.(rects, moves);
   }
 
   async close() {}
@@ -366,6 +375,243 @@ describe('ScreenStreamer', () => {
     s.screen.paint({ x: 1, y: 1, w: 2, h: 2 }, grey(0));
     await settle();
     expect(s.viewer.frames).toHaveLength(0);
+  });
+});
+
+/** Glyph-like pixels, every row different (a repeating pattern would fit many shifts). */
+const glyphs = (seed: number) => (x: number, y: number) =>
+  ((Math.imul(x * 374761393 + y * 668265263 + seed * 2246822519, 1274126177) >>> 16) & 7) < 3 ? [0, 0, 0] : [255, 255, 255];
+
+/**
+ * Windows on a MemoryScreen, stacked in list order, without a window
+ * manager: moving one redraws its old and new places and reports both as
+ * damage along with the move, as the X source does.
+ */
+class Windows {
+  readonly list: { rect: Rect; seed: number }[] = [];
+
+  constructor(
+    private readonly screen: MemoryScreen,
+    private readonly background: (x: number, y: number) => number[] = grey(40),
+  ) {
+    screen.draw({ x: 0, y: 0, w: screen.width, h: screen.height }, background);
+  }
+
+  add(rect: Rect, seed: number): number {
+    this.list.push({ rect, seed });
+    this.redraw(rect);
+    return this.list.length - 1;
+  }
+
+  /** Content relative to the window: it travels with it. */
+  private colour = (x: number, y: number) => {
+    for (let i = this.list.length - 1; i >= 0; i--) {
+      const { rect: r, seed } = this.list[i]!;
+      if (x >= r.x && y >= r.y && x < r.x + r.w && y < r.y + r.h) return glyphs(seed)(x - r.x, y - r.y);
+    }
+    return this.background(x, y);
+  };
+
+  redraw(rect: Rect) {
+    this.screen.draw(rect, this.colour);
+  }
+
+  /** `seed` set: the window is also redrawn with other content, as an application may while it moves. */
+  move(i: number, dx: number, dy: number, seed?: number): WindowMove {
+    const w = this.list[i]!;
+    const from = w.rect;
+    const to = { ...from, x: from.x + dx, y: from.y + dy };
+    w.rect = to;
+    if (seed !== undefined) w.seed = seed;
+    this.redraw(from);
+    this.redraw(to);
+    return { from, to };
+  }
+
+  raise(i: number) {
+    const [w] = this.list.splice(i, 1);
+    this.list.push(w!);
+    this.redraw(w!.rect);
+  }
+}
+
+describe('ScreenStreamer with window moves', () => {
+  let streamer: ScreenStreamer | undefined;
+  afterEach(() => streamer?.stop());
+
+  async function exact(s: ReturnType<typeof setup>, area: Rect = { x: 0, y: 0, w: s.screen.width, h: s.screen.height }) {
+    await settle();
+    await s.viewer.painted();
+    expect((await s.screen.capture(area)).rgba.equals(s.viewer.canvas)).toBe(true);
+  }
+
+  function started(opts: Partial<ScreenStreamerOptions> = {}, autoAck = true) {
+    const s = setup({ window: 1, ...opts });
+    const desk = new Windows(s.screen);
+    streamer = s.streamer;
+    if (autoAck) s.viewer.onPainted = (f) => streamer!.ack(f);
+    return { ...s, desk };
+  }
+
+  it('sends a moved window as one copy plus the part it uncovered, pixel-exact', async () => {
+    const s = started();
+    const xterm = s.desk.add({ x: 20, y: 20, w: 80, h: 60 }, 1);
+    s.streamer.start();
+    await until('frame 1', () => s.viewer.frames.length === 1);
+    await s.viewer.painted();
+
+    const move = s.desk.move(xterm, 30, 25);
+    s.screen.report([move.from, move.to], [move]);
+    await until('frame 2', () => s.viewer.frames.length === 2);
+    const [copy, ...rest] = s.viewer.frames[1]!.rects;
+    expect(copy).toMatchObject({ encoding: 'copy', x: 50, y: 45, w: 80, h: 60 });
+    // Only background is sent as pixels: no rect reaches into the window's new place.
+    expect(rest.every((r) => r.encoding === 'solid' || r.x + r.w <= 50 || r.y + r.h <= 45)).toBe(true);
+    expect(s.streamer.stats.copies).toBe(1);
+    await exact(s);
+  });
+
+  it('copies from where the console last showed a window that moved several times between two frames', async () => {
+    const s = started({}, false);
+    const a = s.desk.add({ x: 10, y: 10, w: 60, h: 40 }, 1);
+    const b = s.desk.add({ x: 200, y: 120, w: 50, h: 50 }, 2);
+    s.streamer.start();
+    await until('frame 1', () => s.viewer.frames.length === 1);
+    await s.viewer.painted();
+
+    // Frame 1 is not acknowledged: every move waits for the next frame.
+    for (let step = 0; step < 6; step++) {
+      const m = s.desk.move(a, 9, 5);
+      s.screen.report([m.from, m.to], [m]);
+      const n = s.desk.move(b, -7, step % 2 ? 4 : -4);
+      s.screen.report([n.from, n.to], [n]);
+    }
+    await settle();
+    expect(s.viewer.frames).toHaveLength(1);
+    s.viewer.onPainted = (f) => streamer!.ack(f);
+    s.streamer.ack(1);
+    await until('frame 2', () => s.viewer.frames.length === 2);
+    const copies = s.viewer.frames[1]!.rects.filter((r) => r.encoding === 'copy');
+    expect(copies).toMatchObject([
+      { x: 64, y: 40, w: 60, h: 40 },
+      { x: 158, y: 120, w: 50, h: 50 },
+    ]);
+    await exact(s);
+  });
+
+  it('stays exact when windows overlap, one moves under another, and one moves back over its old place', async () => {
+    const s = started();
+    const a = s.desk.add({ x: 20, y: 20, w: 100, h: 70 }, 1);
+    const b = s.desk.add({ x: 150, y: 60, w: 90, h: 80 }, 2);
+    s.streamer.start();
+    await until('frame 1', () => s.viewer.frames.length === 1);
+    await exact(s);
+
+    const steps: [number, number, number][] = [
+      [a, 60, 20], // a slides under b (b stays on top)
+      [b, -40, -10], // b moves onto its own old place, over a
+      [a, 5, 3],
+      [b, 100, 50], // partly off the screen
+      [b, -100, -50], // and back
+    ];
+    for (const [w, dx, dy] of steps) {
+      const m = s.desk.move(w, dx, dy);
+      s.screen.report([m.from, m.to], [m]);
+      await exact(s);
+    }
+    s.desk.raise(a);
+    const m = s.desk.move(s.desk.list.length - 1, -30, 15);
+    s.screen.report([m.from, m.to], [m]);
+    await exact(s);
+    expect(s.streamer.stats.copies).toBeGreaterThanOrEqual(4);
+  });
+
+  it('copies only the part of a move inside the streamed area, in its coordinates', async () => {
+    const area = { x: 100, y: 20, w: 200, h: 160 };
+    const s = started({ area });
+    const w = s.desk.add({ x: 60, y: 40, w: 80, h: 60 }, 3);
+    s.streamer.start();
+    await until('frame 1', () => s.viewer.frames.length === 1);
+    await exact(s, area);
+
+    // From partly left of the area to inside it: the part that was outside is new to the console.
+    let m = s.desk.move(w, 70, 10);
+    s.screen.report([m.from, m.to], [m]);
+    await until('frame 2', () => s.viewer.frames.length === 2);
+    expect(s.viewer.frames[1]!.rects[0]).toMatchObject({ encoding: 'copy', x: 70, y: 30, w: 40, h: 60 });
+    await exact(s, area);
+
+    // Down, partly below the area.
+    m = s.desk.move(w, 20, 90);
+    s.screen.report([m.from, m.to], [m]);
+    await until('frame 3', () => s.viewer.frames.length === 3);
+    expect(s.viewer.frames[2]!.rects[0]).toMatchObject({ encoding: 'copy', x: 50, y: 120, w: 80, h: 40 });
+    await exact(s, area);
+
+    // Entirely out of it: nothing to copy.
+    m = s.desk.move(w, 150, 0);
+    s.screen.report([m.from, m.to], [m]);
+    await until('frame 4', () => s.viewer.frames.length === 4);
+    expect(s.viewer.frames[3]!.rects.some((r) => r.encoding === 'copy')).toBe(false);
+    await exact(s, area);
+  });
+
+  it('sends the rows that changed while a window moved over its copy, and ignores a move that did not happen', async () => {
+    const s = started();
+    const w = s.desk.add({ x: 20, y: 20, w: 120, h: 80 }, 4);
+    s.streamer.start();
+    await until('frame 1', () => s.viewer.frames.length === 1);
+    await exact(s);
+
+    // Moved, and its bottom rows redrawn (a terminal printing a line).
+    const m = s.desk.move(w, 40, 30);
+    s.screen.draw({ x: 60, y: 50 + 64, w: 120, h: 16 }, grey(200));
+    s.screen.report([m.from, m.to], [m]);
+    await until('frame 2', () => s.viewer.frames.length === 2);
+    expect(s.viewer.frames[1]!.rects[0]).toMatchObject({ encoding: 'copy', x: 60, y: 50, w: 120, h: 80 });
+    await exact(s);
+
+    // All of it redrawn with other content while it moved: no copy would help.
+    const n = s.desk.move(w, -30, 10, 5);
+    s.screen.report([n.from, n.to], [n]);
+    await until('frame 3', () => s.viewer.frames.length === 3);
+    expect(s.viewer.frames[2]!.rects.some((r) => r.encoding === 'copy')).toBe(false);
+    await exact(s);
+
+    // A hint about a window that is not there.
+    s.screen.report([], [{ from: { x: 200, y: 100, w: 50, h: 50 }, to: { x: 10, y: 10, w: 50, h: 50 } }]);
+    await settle();
+    await exact(s);
+  });
+
+  it('keeps the console exact through random moves, redraws and raises with frames in flight', async () => {
+    let seed = 12345;
+    const random = (n: number) => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return (seed >>> 8) % n;
+    };
+    const area = { x: 40, y: 0, w: 240, h: 180 };
+    const s = started({ area, window: 2 }, false);
+    for (let i = 0; i < 4; i++) s.desk.add({ x: random(260), y: random(160), w: 30 + random(60), h: 20 + random(50) }, i);
+    // The console acks a little later each time, so moves pile up between frames.
+    s.viewer.onPainted = (f) => setTimeout(() => streamer!.ack(f), random(6));
+    s.streamer.start();
+    for (let step = 0; step < 120; step++) {
+      const i = random(s.desk.list.length);
+      const what = random(10);
+      if (what === 0) {
+        s.desk.raise(i);
+        s.screen.report([s.desk.list.at(-1)!.rect]);
+      } else {
+        const m = s.desk.move(i, random(41) - 20, random(41) - 20, what === 1 ? 100 + step : undefined);
+        // Now and then the hint is dropped or duplicated.
+        s.screen.report([m.from, m.to], what === 2 ? [] : what === 3 ? [m, m] : [m]);
+      }
+      if (random(4) === 0) await new Promise((r) => setTimeout(r, random(4)));
+    }
+    await until('all frames acked', () => !s.streamer.busy);
+    await exact(s, area);
+    expect(s.streamer.stats.copies).toBeGreaterThan(0);
   });
 });
 

@@ -1,5 +1,5 @@
 import { encodeControl, encodeRect, type ControlMessage, type QualityMode } from '../../../shared/channel.js';
-import type { CapturedRect, Disposer, Rect, ScreenSource } from '../platform/types.js';
+import type { CapturedRect, Disposer, Rect, ScreenSource, WindowMove } from '../platform/types.js';
 import { planRows, type RowPlan } from './diff.js';
 import { encodeRectPixels, type EncodedRect } from './encode.js';
 import { QualityControl } from './quality.js';
@@ -36,6 +36,8 @@ const BUFFER_RECHECK_MS = 10;
 const SETTLE_MS = 2;
 /** Dirty lists longer than this are merged as they grow, which keeps a long wait for acks cheap. */
 const COMPACT_ABOVE = 64;
+/** Unrelated window moves kept for one frame at most; beyond, they go as pixels. */
+const MAX_MOVES = 16;
 
 function intersect(a: Rect, b: Rect): Rect | null {
   const x = Math.max(a.x, b.x);
@@ -48,6 +50,47 @@ function intersect(a: Rect, b: Rect): Rect | null {
 /** A run of a captured rect's rows to encode. */
 type Piece = CapturedRect;
 
+/** `a` without `b`: up to four rects. */
+function subtract(a: Rect, b: Rect): Rect[] {
+  const i = intersect(a, b);
+  if (!i) return [a];
+  const out: Rect[] = [];
+  if (i.y > a.y) out.push({ x: a.x, y: a.y, w: a.w, h: i.y - a.y });
+  if (i.y + i.h < a.y + a.h) out.push({ x: a.x, y: i.y + i.h, w: a.w, h: a.y + a.h - i.y - i.h });
+  if (i.x > a.x) out.push({ x: a.x, y: i.y, w: i.x - a.x, h: i.h });
+  if (i.x + i.w < a.x + a.w) out.push({ x: i.x + i.w, y: i.y, w: a.x + a.w - i.x - i.w, h: i.h });
+  return out;
+}
+
+/** `rect` cut into the places of the copies inside it and the rest, none overlapping. */
+function split(rect: Rect, copies: readonly Copy[]): Rect[] {
+  let parts = [rect];
+  for (const { rect: dst } of copies) {
+    if (!intersect(rect, dst)) continue;
+    parts = [...parts.flatMap((p) => subtract(p, dst)), intersect(rect, dst)!];
+  }
+  return parts;
+}
+
+/** The pixels of `r`, a part of the captured `c`: a view when it spans whole rows of `c`, else a copy. */
+function cut(c: CapturedRect, r: Rect): Piece {
+  const stride = c.rect.w * 4;
+  const at = (r.y - c.rect.y) * stride + (r.x - c.rect.x) * 4;
+  if (r.x === c.rect.x && r.w === c.rect.w) return { rect: r, rgba: c.rgba.subarray(at, at + r.h * stride), order: c.order };
+  const rgba = Buffer.allocUnsafe(r.w * r.h * 4);
+  for (let row = 0; row < r.h; row++) c.rgba.copy(rgba, row * r.w * 4, at + row * stride, at + row * stride + r.w * 4);
+  return { rect: r, rgba, order: c.order };
+}
+
+/** A copy on the console: `rect` becomes what the console showed at (srcX, srcY) just before. */
+interface Copy {
+  rect: Rect;
+  srcX: number;
+  srcY: number;
+}
+
+const sameRect = (a: Rect, b: Rect): boolean => a.x === b.x && a.y === b.y && a.w === b.w && a.h === b.h;
+
 /**
  * Streams changes of one area of the screen as encoded rectangles, in the
  * area's coordinates, with ack-based pacing: at most `window` frames
@@ -56,8 +99,10 @@ type Piece = CapturedRect;
  * growing backlog.
  *
  * It keeps a copy of the pixels the console was sent (the shadow). Damage
- * that repainted identical pixels sends nothing, and a region whose content
- * moved vertically goes as one `copy` rectangle plus the rows that are new.
+ * that repainted identical pixels sends nothing, a region whose content
+ * moved vertically goes as one `copy` rectangle plus the rows that are new,
+ * and a window the source reports moved goes as a copy from its old place
+ * plus what it uncovered.
  * The shadow is in the source's pixel order (BGRX from X: nothing converts
  * what only gets compared). It holds true pixels even where the console got JPEG: comparing
  * against them says what changed; copying moves whatever the console shows.
@@ -74,6 +119,8 @@ export class ScreenStreamer {
   private area: Rect;
   private announced = '';
   private dirty: Rect[] = [];
+  /** Window moves since the last frame, in the area's coordinates, unclipped; in order. */
+  private moves: WindowMove[] = [];
   private stopDamage: Disposer | null = null;
   /** Bumped by stop and area changes: a frame produced under an older run sends nothing. */
   private run = 0;
@@ -125,7 +172,7 @@ export class ScreenStreamer {
     this.invalidateShadow();
     this.sendControl({ t: 'screen', width: this.area.w, height: this.area.h });
     this.announceQuality(true);
-    this.stopDamage = this.source.onDamage((rects) => this.addDirty(rects));
+    this.stopDamage = this.source.onDamage((rects, moves) => this.addDirty(rects, moves));
   }
 
   stop(): void {
@@ -133,6 +180,7 @@ export class ScreenStreamer {
     this.stopDamage?.();
     this.stopDamage = null;
     this.dirty = [];
+    this.moves = [];
     this.producing = false;
     if (this.recheck) clearTimeout(this.recheck);
     this.recheck = null;
@@ -181,6 +229,7 @@ export class ScreenStreamer {
     if (!this.stopDamage) return;
     this.newStream();
     this.dirty = [];
+    this.moves = [];
     this.producing = false;
     this.sendControl({ t: 'screen', width: area.w, height: area.h });
     this.resendAll();
@@ -214,6 +263,7 @@ export class ScreenStreamer {
 
   private resendAll(): void {
     this.invalidateShadow();
+    this.moves = [];
     this.addDirty([{ x: this.area.x, y: this.area.y, w: this.area.w, h: this.area.h }]);
   }
 
@@ -235,7 +285,8 @@ export class ScreenStreamer {
   }
 
   /** Takes damage in screen coordinates; keeps what falls in the area, in the area's coordinates. */
-  private addDirty(rects: Rect[]): void {
+  private addDirty(rects: Rect[], moves: readonly WindowMove[] = []): void {
+    if (moves.length > 0) rects = [...rects, ...this.addMoves(moves)];
     for (const r of rects) {
       const inside = intersect(r, this.area);
       if (inside) this.dirty.push({ ...inside, x: inside.x - this.area.x, y: inside.y - this.area.y });
@@ -249,6 +300,30 @@ export class ScreenStreamer {
     }, SETTLE_MS);
   }
 
+  /**
+   * Keeps moves for the next frame, and returns the places they touch, which
+   * that frame must capture: a copy only lands where the frame compares the
+   * result with the screen. A window moved again continues its pending move,
+   * so the frame copies from where the console last showed it.
+   */
+  private addMoves(moves: readonly WindowMove[]): Rect[] {
+    const touched: Rect[] = [];
+    const { x: ax, y: ay } = this.area;
+    for (const m of moves) {
+      touched.push(m.from, m.to);
+      const from = { ...m.from, x: m.from.x - ax, y: m.from.y - ay };
+      const to = { ...m.to, x: m.to.x - ax, y: m.to.y - ay };
+      let i = this.moves.length - 1;
+      while (i >= 0 && !sameRect(this.moves[i]!.to, from)) i--;
+      const pending = i >= 0 ? this.moves.splice(i, 1)[0]! : null;
+      const net = { from: pending ? pending.from : from, to };
+      if (!sameRect(net.from, net.to)) this.moves.push(net);
+    }
+    // Too many to follow (windows shuffled around): their damage covers them anyway.
+    if (this.moves.length > MAX_MOVES) this.moves = [];
+    return touched;
+  }
+
   private pump(): void {
     if (!this.stopDamage || this.producing || this.dirty.length === 0) return;
     if (this.lastFrame - this.lastAcked >= this.window) return; // the next ack pumps again
@@ -260,11 +335,13 @@ export class ScreenStreamer {
       return;
     }
     const rects = mergeRects(this.dirty);
+    const moves = this.moves;
     // From here on, new damage belongs to the next frame.
     this.dirty = [];
+    this.moves = [];
     this.producing = true;
     const run = this.run;
-    this.produce(rects, run)
+    this.produce(rects, moves, run)
       .catch((err: unknown) => {
         // A stop, refresh or area change replaced the stream under this frame, which is dropped anyway.
         if (err instanceof DisposedError) return;
@@ -288,10 +365,10 @@ export class ScreenStreamer {
   }
 
   /** `run` identifies the start() and area this frame belongs to: after a change, its pixels go nowhere. */
-  private async produce(rects: Rect[], run: number): Promise<void> {
+  private async produce(rects: Rect[], moves: WindowMove[], run: number): Promise<void> {
     const into = this.source.captureInto ? this.takeSpare(rects.reduce((n, r) => n + r.w * r.h * 4, 0)) : null;
     try {
-      await this.produceInto(rects, run, into);
+      await this.produceInto(rects, moves, run, into);
     } finally {
       if (into) this.spare = into;
     }
@@ -303,7 +380,7 @@ export class ScreenStreamer {
     return spare && spare.length >= bytes ? spare : Buffer.allocUnsafeSlow(bytes);
   }
 
-  private async produceInto(rects: Rect[], run: number, into: Buffer | null): Promise<void> {
+  private async produceInto(rects: Rect[], moves: WindowMove[], run: number, into: Buffer | null): Promise<void> {
     const area = this.area;
     const captured: CapturedRect[] = [];
     // Capture everything first, then encode: the frame shows one moment, not
@@ -318,14 +395,23 @@ export class ScreenStreamer {
     }
     const epoch = this.shadowEpoch;
     const compare = this.shadowValid;
-    let copy: (Rect & { srcY: number }) | null = null;
+    // Moved windows first, each applied to the shadow as the console will
+    // apply it: the rows planned below are compared with the picture after
+    // the copies. (A frame dropped after this is always followed by a resend
+    // of everything, so the shadow changed for nothing does no harm.)
+    const moved: Copy[] = compare && this.copyRects ? this.moveCopies(moves, captured) : [];
+    const copies = [...moved];
+    let scrolled = false;
     const pieces: Piece[] = [];
     for (const c of captured) {
-      const plan: RowPlan = compare ? this.plan(c, copy === null) : { copy: null, send: [{ y0: 0, y1: c.rect.h }] };
-      if (plan.copy) copy = { x: c.rect.x, y: c.rect.y + plan.copy.y, w: c.rect.w, h: plan.copy.rows, srcY: c.rect.y + plan.copy.srcY };
-      const stride = c.rect.w * 4;
-      for (const { y0, y1 } of plan.send) {
-        pieces.push({ rect: { ...c.rect, y: c.rect.y + y0, h: y1 - y0 }, rgba: c.rgba.subarray(y0 * stride, y1 * stride), order: c.order });
+      // A moved window's place is planned apart from the rest of its rect: its rows are whole rows of their own.
+      for (const r of split(c.rect, moved)) {
+        const plan: RowPlan = compare ? this.plan(c, r, !scrolled) : { copy: null, send: [{ y0: 0, y1: r.h }] };
+        if (plan.copy) {
+          copies.push({ rect: { x: r.x, y: r.y + plan.copy.y, w: r.w, h: plan.copy.rows }, srcX: r.x, srcY: r.y + plan.copy.srcY });
+          scrolled = true;
+        }
+        for (const { y0, y1 } of plan.send) pieces.push(cut(c, { ...r, y: r.y + y0, h: y1 - y0 }));
       }
     }
     const setting = this.quality.current(this.now());
@@ -340,16 +426,65 @@ export class ScreenStreamer {
       this.shadowValid = true;
       if (setting.effective === 'lossless') this.lossyShown = false;
     }
-    if (encoded.length === 0 && !copy) return;
+    if (encoded.length === 0 && copies.length === 0) return;
     if (setting.effective !== 'lossless') this.lossyShown = true;
-    this.sendFrame(copy, pieces, encoded);
+    this.sendFrame(copies, pieces, encoded);
   }
 
-  private plan(c: CapturedRect, allowCopy: boolean): RowPlan {
-    const { x, y, w, h } = c.rect;
+  /**
+   * The moves worth a copy, applied to the shadow in order. A move's pixels
+   * are compared in full, row by row: what the window shows now at its new
+   * place against what the console shows at its old one. A copy goes when
+   * any row matches: the rows that do not (another window on top, a line
+   * printed meanwhile) are sent over it as pixels, as they would be without
+   * it, and the copy costs a few bytes. It lands only within one captured
+   * rect, so the rows planned after it check every pixel it wrote.
+   */
+  private moveCopies(moves: WindowMove[], captured: CapturedRect[]): Copy[] {
+    const copies: Copy[] = [];
+    const stride = this.area.w * 4;
+    const whole = { x: 0, y: 0, w: this.area.w, h: this.area.h };
+    for (const { from, to } of moves) {
+      const dx = to.x - from.x;
+      const dy = to.y - from.y;
+      const src = intersect(from, whole);
+      const visible = intersect(to, whole);
+      // What lands inside the area of what was inside it: the rest is new to the console.
+      const dst = src && visible && intersect(visible, { ...src, x: src.x + dx, y: src.y + dy });
+      if (!dst) continue;
+      const c = captured.find(({ rect: r }) => dst.x >= r.x && dst.y >= r.y && dst.x + dst.w <= r.x + r.w && dst.y + dst.h <= r.y + r.h);
+      if (!c) continue;
+      const cStride = c.rect.w * 4;
+      let matching = 0;
+      for (let row = 0; row < dst.h; row++) {
+        const at = (dst.y + row - c.rect.y) * cStride + (dst.x - c.rect.x) * 4;
+        const was = (dst.y - dy + row) * stride + (dst.x - dx) * 4;
+        if (c.rgba.subarray(at, at + dst.w * 4).equals(this.shadow.subarray(was, was + dst.w * 4))) matching++;
+      }
+      if (matching === 0) continue;
+      const copy = { rect: dst, srcX: dst.x - dx, srcY: dst.y - dy };
+      this.copyInShadow(copy);
+      copies.push(copy);
+    }
+    return copies;
+  }
+
+  /** Source and destination may overlap: the source is read whole first, as the console does. */
+  private copyInShadow({ rect, srcX, srcY }: Copy): void {
+    const stride = this.area.w * 4;
+    const rowBytes = rect.w * 4;
+    const pixels = Buffer.allocUnsafe(rowBytes * rect.h);
+    for (let row = 0; row < rect.h; row++) this.shadow.copy(pixels, row * rowBytes, (srcY + row) * stride + srcX * 4, (srcY + row) * stride + srcX * 4 + rowBytes);
+    for (let row = 0; row < rect.h; row++) pixels.copy(this.shadow, (rect.y + row) * stride + rect.x * 4, row * rowBytes, (row + 1) * rowBytes);
+  }
+
+  /** Plans `r`, a part of the captured `c`. */
+  private plan(c: CapturedRect, r: Rect, allowCopy: boolean): RowPlan {
+    const { x, y, w, h } = r;
     const stride = this.area.w * 4;
     const before = (row: number) => this.shadow.subarray((y + row) * stride + x * 4, (y + row) * stride + (x + w) * 4);
-    const after = (row: number) => c.rgba.subarray(row * w * 4, (row + 1) * w * 4);
+    const at = ((y - c.rect.y) * c.rect.w + (x - c.rect.x)) * 4;
+    const after = (row: number) => c.rgba.subarray(at + row * c.rect.w * 4, at + row * c.rect.w * 4 + w * 4);
     return planRows(before, after, h, allowCopy && this.copyRects);
   }
 
@@ -360,18 +495,18 @@ export class ScreenStreamer {
     }
   }
 
-  /** The copy goes first: it moves what the console showed before this frame. */
-  private sendFrame(copy: (Rect & { srcY: number }) | null, pieces: Piece[], encoded: EncodedRect[]): void {
+  /** Copies go first, in order: each moves what the console shows after the ones before it. */
+  private sendFrame(copies: Copy[], pieces: Piece[], encoded: EncodedRect[]): void {
     const frame = ++this.lastFrame;
-    const out: { rect: Rect; encoded: EncodedRect }[] = pieces.map((p, i) => ({ rect: p.rect, encoded: encoded[i]! }));
-    if (copy) {
+    const out: { rect: Rect; encoded: EncodedRect }[] = copies.map(({ rect, srcX, srcY }) => {
       const data = new Uint8Array(4);
       const v = new DataView(data.buffer);
-      v.setUint16(0, copy.x, true);
-      v.setUint16(2, copy.srcY, true);
-      out.unshift({ rect: copy, encoded: { encoding: 'copy', data } });
-      this.stats.copies++;
-    }
+      v.setUint16(0, srcX, true);
+      v.setUint16(2, srcY, true);
+      return { rect, encoded: { encoding: 'copy', data } };
+    });
+    this.stats.copies += copies.length;
+    out.push(...pieces.map((p, i) => ({ rect: p.rect, encoded: encoded[i]! })));
     let bytes = 0;
     out.forEach(({ rect: { x, y, w, h }, encoded: { encoding, data, resetStream } }, i) => {
       for (const msg of encodeRect({ encoding, frame, x, y, w, h, resetStream }, data, i === out.length - 1)) {

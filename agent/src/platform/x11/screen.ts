@@ -1,7 +1,8 @@
 import { endianness } from 'node:os';
 import type { DamageExtension, ShmExtension, ShmSegment, XEvent } from 'x11';
-import type { CapturedRect, Disposer, Rect, ScreenSource } from '../types.js';
+import type { CapturedRect, Disposer, Rect, ScreenSource, WindowMove } from '../types.js';
 import type { XConnection } from './connection.js';
+import { X11WindowMoves } from './window-moves.js';
 
 const Z_PIXMAP = 2;
 const ALL_PLANES = 0xffffffff;
@@ -50,9 +51,11 @@ function checkPixelFormat(conn: XConnection): void {
 
 export class X11Screen implements ScreenSource {
   private readonly root: number;
-  private readonly listeners = new Set<(rects: Rect[]) => void>();
-  private damage: { id: number; stopEvents: () => void; ready: boolean } | null = null;
+  private readonly listeners = new Set<(rects: Rect[], moves?: readonly WindowMove[]) => void>();
+  private damage: { id: number; stopEvents: () => void; moves: X11WindowMoves; ready: boolean } | null = null;
   private batch: Rect[] = [];
+  /** Moves since the last flush, which go out with the damage they caused. */
+  private moves: WindowMove[] = [];
   private flushScheduled = false;
   // One capture at a time: they all land in the same shared segment.
   private captureChain: Promise<unknown> = Promise.resolve();
@@ -87,9 +90,9 @@ export class X11Screen implements ScreenSource {
     return this.segment !== null;
   }
 
-  onDamage(listener: (rects: Rect[]) => void): Disposer {
+  onDamage(listener: (rects: Rect[], moves?: readonly WindowMove[]) => void): Disposer {
     if (this.closed) throw new Error('screen source is closed');
-    const wrapped = (rects: Rect[]) => listener(rects);
+    const wrapped = (rects: Rect[], moves?: readonly WindowMove[]) => listener(rects, moves);
     this.listeners.add(wrapped);
     // A new viewer knows nothing yet: its first report is everything (sent
     // by startDamage once ready, for viewers that arrive during its setup).
@@ -175,12 +178,13 @@ export class X11Screen implements ScreenSource {
     const stopEvents = this.conn.onEvent((ev: XEvent) => {
       if (ev.name !== 'DamageNotify' || ev.damage !== id) return;
       this.batch.push(ev.area as Rect);
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(() => this.flush());
-      }
+      this.scheduleFlush();
     });
-    const damage = { id, stopEvents, ready: false };
+    const moves = new X11WindowMoves(this.conn, (move) => {
+      this.moves.push(move);
+      this.scheduleFlush();
+    });
+    const damage = { id, stopEvents, moves, ready: false };
     this.damage = damage;
     // After a round trip, the events caused by the creation are in. One
     // full-screen report replaces them (and whatever was drawn meanwhile):
@@ -190,6 +194,7 @@ export class X11Screen implements ScreenSource {
         if (this.damage !== damage) return;
         damage.ready = true;
         this.batch = [];
+        this.moves = [];
         // The events dropped here left their areas in the damage region, and
         // DeltaRectangles says nothing more about an area until it is
         // subtracted: on a screen drawn all over (a scrolling terminal) no
@@ -204,26 +209,37 @@ export class X11Screen implements ScreenSource {
   private stopDamage(): void {
     if (!this.damage) return;
     this.damage.stopEvents();
+    this.damage.moves.stop();
     if (!this.conn.closed) this.damageExt.Destroy(this.damage.id);
     this.damage = null;
     this.batch = [];
+    this.moves = [];
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flush());
   }
 
   private flush(): void {
     this.flushScheduled = false;
-    if (!this.damage?.ready || this.batch.length === 0) return;
+    if (!this.damage?.ready) return;
+    if (this.batch.length === 0 && this.moves.length === 0) return;
     const rects = this.batch;
+    const moves = this.moves;
     this.batch = [];
+    this.moves = [];
     // Subtract before anyone can react: a capture requested by a listener is
     // then processed after it, so a change it misses is reported again.
-    this.damageExt.Subtract(this.damage.id, 0, 0);
-    for (const listener of this.listeners) this.deliver(listener, rects);
+    if (rects.length > 0) this.damageExt.Subtract(this.damage.id, 0, 0);
+    for (const listener of this.listeners) this.deliver(listener, rects, moves.length > 0 ? moves : undefined);
   }
 
-  private deliver(listener: (rects: Rect[]) => void, rects: Rect[]): void {
+  private deliver(listener: (rects: Rect[], moves?: readonly WindowMove[]) => void, rects: Rect[], moves?: readonly WindowMove[]): void {
     if (!this.listeners.has(listener)) return;
     try {
-      listener(rects);
+      listener(rects, moves);
     } catch (err) {
       console.error('x11 screen: damage listener failed:', err);
     }

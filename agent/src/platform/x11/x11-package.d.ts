@@ -59,7 +59,9 @@ declare module 'x11' {
     SetInputFocus(window: number, revertTo: number): void;
     QueryPointer(window: number, cb: Callback<{ child: number; rootX: number; rootY: number; keyMask: number }>): void;
     GetWindowAttributes(window: number, cb: Callback<{ allEventMasks: number }>): void;
-    GetGeometry(drawable: number, cb: Callback<{ width: number; height: number }>): void;
+    GetGeometry(drawable: number, cb: Callback<{ xPos: number; yPos: number; width: number; height: number; borderWidth: number }>): void;
+    QueryTree(window: number, cb: Callback<{ root: number; parent: number; children: number[] }>): void;
+    ChangeWindowAttributes(window: number, values: { eventMask?: number }): void;
     CreateWindow(
       wid: number, parent: number, x: number, y: number, width: number, height: number,
       borderWidth: number, depth: number, windowClass: number, visual: number, values: { eventMask?: number },

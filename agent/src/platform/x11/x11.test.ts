@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { keysymForCodePoint } from '../../../../shared/keysyms.js';
-import type { Rect } from '../types.js';
+import type { Rect, WindowMove } from '../types.js';
 import { XConnection } from './connection.js';
 import { openX11, type X11Backend } from './index.js';
 import { X11Screen } from './screen.js';
@@ -34,6 +34,8 @@ interface DrawingRequests {
   MapWindow(wid: number): void;
   ChangeWindowAttributes(wid: number, values: object): void;
   ClearArea(wid: number, x: number, y: number, w: number, h: number, exposures: number): void;
+  MoveWindow(wid: number, x: number, y: number): void;
+  ResizeWindow(wid: number, w: number, h: number): void;
   DestroyWindow(wid: number): void;
 }
 
@@ -152,6 +154,49 @@ describe('X11 backend on a real X server', () => {
     dispose();
     dispose();
     X.DestroyWindow(wid);
+  });
+
+  it('reports a top-level window moved without changing size as a move, along with damage at both places', async () => {
+    const X = probe.X as unknown as DrawingRequests;
+    const root = probe.screen.root;
+    // One window exists before anyone watches (found by listing), one appears after (seen being created).
+    const older = X.AllocID();
+    X.CreateWindow(older, root, 100, 100, 50, 40, 2, 0, 0, 0, { backgroundPixel: 0x0000ff });
+    X.MapWindow(older);
+    await probe.request<void>('sync', (cb) => probe.X.sync(cb));
+    const moves: WindowMove[] = [];
+    const damage: Rect[] = [];
+    const dispose = x.screen.onDamage((rects, m) => {
+      damage.push(...rects);
+      moves.push(...(m ?? []));
+    });
+    await waitFor('the first report', () => damage.length > 0);
+    const newer = X.AllocID();
+    X.CreateWindow(newer, root, 400, 300, 30, 20, 0, 0, 0, 0, { backgroundPixel: 0xffff00 });
+    X.MapWindow(newer);
+
+    // The listing may still be under way: move until a move is seen.
+    let left = 100;
+    await waitFor('a move of the older window', () => {
+      left += 10;
+      X.MoveWindow(older, left, 130);
+      return moves.length > 0;
+    });
+    // Borders included: 50x40 with 2 pixels on every side.
+    const seen = moves[0]!;
+    expect(seen.from).toMatchObject({ w: 54, h: 44 });
+    expect(seen.to).toEqual({ x: seen.from.x + 10, y: 130, w: 54, h: 44 });
+
+    X.ResizeWindow(newer, 60, 20); // a resize is not a move
+    X.MoveWindow(newer, 380, 310);
+    const ofNewer = () => moves.filter((m) => m.from.w === 60 || m.from.w === 30);
+    await waitFor('a move of the newer window', () => ofNewer().length > 0);
+    expect(ofNewer()).toEqual([{ from: { x: 400, y: 300, w: 60, h: 20 }, to: { x: 380, y: 310, w: 60, h: 20 } }]);
+    await waitFor('damage at its new place', () => damage.some((r) => intersects(r, { x: 380, y: 310, w: 60, h: 20 })));
+
+    dispose();
+    X.DestroyWindow(older);
+    X.DestroyWindow(newer);
   });
 
   it('types into a real xterm after a click, shifted and unmapped characters included', async () => {
