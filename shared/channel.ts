@@ -38,6 +38,8 @@ export const MAX_BATCH = 64;
  * zpal without the sync-flush trailer, varint input records and key taps.
  */
 export const PROTOCOL_VERSION = 3;
+/** The widest and tallest screen (or set of monitors) the console accepts: what bounds every rect it decodes. */
+export const MAX_SCREEN_SIDE = 16384;
 
 // ---------- control messages ----------
 
@@ -82,7 +84,7 @@ export const ControlMessage = z.discriminatedUnion('t', [
   z.object({ t: z.literal('clipboard'), selection: ClipboardSelection, text: z.string().max(LIMITS.clipboardChars) }),
   // agent -> console
   /** Size of the streamed area (the chosen monitor, or the whole screen); rect and pointer coordinates are relative to it. */
-  z.object({ t: z.literal('screen'), width: z.number().int().positive(), height: z.number().int().positive() }),
+  z.object({ t: z.literal('screen'), width: z.number().int().positive().max(MAX_SCREEN_SIDE), height: z.number().int().positive().max(MAX_SCREEN_SIDE) }),
   z.object({ t: z.literal('monitors'), monitors: z.array(Monitor).max(16), selected: MonitorChoice }),
   /** Pointer position in streamed-area coordinates and the shape to draw there (by serial; shapes arrive as cursor messages). */
   z.object({ t: z.literal('cursor-pos'), x: z.number().int(), y: z.number().int(), serial: z.number().int().min(0), visible: z.boolean() }),
@@ -185,6 +187,8 @@ function decodeInput(buf: Uint8Array): unknown[] | null {
   const at = { o: 1 };
   const bytes = (n: number) => (at.o + n <= buf.length ? (at.o += n) - n : -1);
   while (at.o < buf.length) {
+    // More records than a batch may hold: not worth building the rest.
+    if (msgs.length > MAX_BATCH) return null;
     const tag = buf[at.o++]!;
     switch (tag) {
       case TAG.key: {

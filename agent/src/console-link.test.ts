@@ -2,7 +2,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { decodeChannelMessage, encodeControl, PROTOCOL_VERSION, type ControlMessage } from '../../shared/channel.js';
+import { decodeChannelMessage, encodeControl, encodeControls, PROTOCOL_VERSION, type ControlMessage } from '../../shared/channel.js';
 import { LIMITS } from '../../shared/limits.js';
 import { ConsoleLink } from './console-link.js';
 import { XConnection } from './platform/x11/connection.js';
@@ -294,7 +294,8 @@ describe('ConsoleLink version check', () => {
     const sent: Uint8Array[] = [];
     const l = new ConsoleLink({ desktop, send: (m) => sent.push(m), log: () => {} });
     await l.receive(encodeControl({ t: 'quality', mode: 'auto' }));
-    expect(controls(sent).at(-1)).toMatchObject({ t: 'error', message: expect.stringMatching(/older screen protocol than version/) });
+    // A code it knows: one from before hellos would drop ERR_PROTOCOL_VERSION as an unknown code.
+    expect(controls(sent).at(-1)).toMatchObject({ t: 'error', code: 'ERR_BAD_MESSAGE', message: expect.stringMatching(/older screen protocol than version/) });
   });
 
   it('a console that says nothing is told, once its time to say hello is up', async () => {
@@ -302,6 +303,31 @@ describe('ConsoleLink version check', () => {
     const l = new ConsoleLink({ desktop, send: (m) => sent.push(m), log: () => {}, helloTimeoutMs: 20 });
     await until('the error', () => controls(sent).some((m) => m.t === 'error'));
     expect(controls(sent).at(-1)).toMatchObject({ t: 'error', message: expect.stringMatching(/sent no hello within 20 ms/) });
+    l.close();
+  });
+});
+
+describe('ConsoleLink input order', () => {
+  it('a key press that waits on the X server is not overtaken by its release, within a batch or from the next message', async () => {
+    const done: string[] = [];
+    const desktop = {
+      clipboard: { onCopy: () => () => {} },
+      input: {
+        // A press looks up the keymap first (the first one slowest); a release is quick.
+        key: async (keysym: number, down: boolean) => {
+          if (down) await new Promise((r) => setTimeout(r, keysym === 97 ? 30 : 5));
+          done.push(`${keysym} ${down ? 'down' : 'up'}`);
+        },
+        releaseAll: async () => {},
+      },
+    } as unknown as ConstructorParameters<typeof ConsoleLink>[0]['desktop'];
+    const l = new ConsoleLink({ desktop, send: () => {}, log: () => {} });
+    l.setConsent({ view: false, control: true });
+    await l.receive(encodeControl({ t: 'hello', version: PROTOCOL_VERSION }));
+    const first = l.receive(encodeControls([{ t: 'key', keysym: 97, down: true }, { t: 'key', keysym: 97, down: false }]));
+    const second = l.receive(encodeControls([{ t: 'key', keysym: 98, down: true }, { t: 'key', keysym: 98, down: false }]));
+    await Promise.all([first, second]);
+    expect(done).toEqual(['97 down', '97 up', '98 down', '98 up']);
     l.close();
   });
 });

@@ -44,6 +44,8 @@ export class ConsoleLink {
   /** Bumped when viewing stops: a start still waiting for the layout then does nothing. */
   private viewRun = 0;
   private stopClipboard: Disposer | null = null;
+  /** The console's messages, handled in arrival order. */
+  private inbox: Promise<void> = Promise.resolve();
   /** Per selection, the text last sent or received: it never goes back where it came from. */
   private readonly synced = new Map<ClipboardSelection, string>();
   private lastRefusal = 0;
@@ -79,13 +81,23 @@ export class ConsoleLink {
     if (!before.control && consent.control) this.startControl();
   }
 
-  /** One data-channel message from the console. */
-  async receive(buf: Uint8Array): Promise<void> {
+  /**
+   * One data-channel message from the console. Messages are handled one after
+   * another, batches included: a key's release must not overtake its press
+   * while the press waits on the X server.
+   */
+  receive(buf: Uint8Array): Promise<void> {
+    const next = this.inbox.then(() => this.receiveNow(buf));
+    this.inbox = next.catch((e: unknown) => this.opts.log(`a console message failed: ${e instanceof Error ? e.message : String(e)}`));
+    return next;
+  }
+
+  private async receiveNow(buf: Uint8Array): Promise<void> {
     if (this.closed) return;
     const m = decodeChannelMessage(buf);
     if (!this.agreed) {
       const problem = helloProblem(m, 'console');
-      if (problem) return this.mismatch(problem);
+      if (problem) return this.mismatch(problem, m.kind === 'control' && m.msg.t === 'hello');
       this.agreed = true;
       this.clearHelloTimer();
       if (this.consent.view) void this.startView();
@@ -163,10 +175,15 @@ export class ConsoleLink {
   }
 
   /** The console speaks another protocol: says so to both and ends the link. */
-  private mismatch(problem: string): void {
+  /**
+   * `saidHello`: the console has hellos, so it knows ERR_PROTOCOL_VERSION; a
+   * console from before them knows only the older codes, and would drop an
+   * error with a code it does not have.
+   */
+  private mismatch(problem: string, saidHello = false): void {
     if (this.closed) return;
     this.opts.log(`console link closed: ${problem}`);
-    this.sendControl({ t: 'error', code: 'ERR_PROTOCOL_VERSION', message: problem });
+    this.sendControl({ t: 'error', code: saidHello ? 'ERR_PROTOCOL_VERSION' : 'ERR_BAD_MESSAGE', message: problem });
     this.close();
   }
 

@@ -350,17 +350,23 @@ describe('ScreenStreamer', () => {
     expect(s.viewer.canvas.equals(s.screen.pixels)).toBe(true);
   });
 
-  it('reports a failed frame and carries on', async () => {
+  it('reports a failed frame, then sends the whole picture again by itself, on a fresh zlib stream', async () => {
     const error = vi.spyOn(console, 'error').mockImplementation(() => {});
     try {
-      const s = setup();
+      let to: TestConsole | null = null;
+      const s = setup({ send: (m) => to!.receive(m) });
+      to = s.viewer;
+      s.screen.paint({ x: 10, y: 10, w: 40, h: 20 }, text);
       s.screen.failNext = true;
       streamer = s.streamer;
       streamer.start();
       await until('the error report', () => error.mock.calls.length === 1);
       expect(String(error.mock.calls[0]![0])).toMatch(/screen streamer: frame 1/);
-      s.screen.paint({ x: 1, y: 1, w: 2, h: 2 }, grey(0));
+      // No new damage: the failed frame's is not lost.
       await until('frame 1', () => s.viewer.frames.length === 1);
+      await s.viewer.painted();
+      expect(s.viewer.canvas.equals(s.screen.pixels)).toBe(true);
+      expect(s.viewer.frames[0]!.rects.find((r) => r.encoding === 'zpal')?.resetStream).toBe(true);
     } finally {
       error.mockRestore();
     }

@@ -34,6 +34,8 @@ const BUFFER_RECHECK_MS = 10;
  * ack and the acknowledgements of both on the wire.
  */
 const SETTLE_MS = 2;
+/** After a frame failed, the whole area is sent again this much later. */
+const FAILED_FRAME_RETRY_MS = 250;
 /** Dirty lists longer than this are merged as they grow, which keeps a long wait for acks cheap. */
 const COMPACT_ABOVE = 64;
 /** Unrelated window moves kept for one frame at most; beyond, they go as pixels. */
@@ -346,6 +348,12 @@ export class ScreenStreamer {
         // A stop, refresh or area change replaced the stream under this frame, which is dropped anyway.
         if (err instanceof DisposedError) return;
         console.error(`screen streamer: frame ${this.lastFrame + 1} (${rects.length} rects) failed:`, err);
+        // Some of its pieces may have gone into the zlib stream, and its copies into the shadow, without
+        // reaching the console, and its damage is spent: start the console's picture over, as a refresh does.
+        // After a pause, so a frame that keeps failing does not spin.
+        setTimeout(() => {
+          if (run === this.run && this.stopDamage) this.refresh();
+        }, FAILED_FRAME_RETRY_MS);
       })
       .finally(() => {
         if (run !== this.run) return; // setArea already let the next run start

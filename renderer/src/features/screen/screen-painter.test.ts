@@ -56,6 +56,9 @@ function setup() {
   const acks: number[] = [];
   const log = { warn: vi.fn() };
   const painter = new ScreenPainter({ surface, decoder, onFrameDone: (f) => acks.push(f), log });
+  // The agent announces its screen before any rect.
+  painter.resize(1920, 1080);
+  surface.ops.length = 0;
   const send = (encoding: EncodingName, frame: number, at: [number, number, number, number], data: Uint8Array | string, end = false) => {
     const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
     const [x, y, w, h] = at;
@@ -119,6 +122,15 @@ describe('ScreenPainter', () => {
     expect(surface.ops).toEqual([]);
     await decoder.finish('old');
     expect(surface.ops).toEqual(['draw old @0,0', 'resize 1280x1024', 'fill 0,0,0,255 1280x1024@0,0']);
+  });
+
+  it('a rect outside the announced screen is not decoded at all, and its frame is still acked', () => {
+    const { surface, decoder, acks, log, send } = setup();
+    send('zpal', 4, [1900, 0, 100, 10], 'too wide', true);
+    expect(decoder.pending.size).toBe(0);
+    expect(surface.ops).toEqual([]);
+    expect(acks).toEqual([4]);
+    expect(log.warn).toHaveBeenCalledWith(expect.stringMatching(/outside the 1920x1080 screen/));
   });
 
   it('a rect that fails to decode, or carries a bad payload, is skipped but its frame is still acked', async () => {

@@ -117,6 +117,11 @@ export class ScreenPainter<B extends Closable> {
     const frameEnd = h.endOfFrame ? { frame: h.frame, epoch: this.epoch, bytes: this.frameBytes } : undefined;
     if (h.endOfFrame) this.frameBytes = 0;
     const immediate = (paint: () => void) => this.enqueue({ ready: true, paint, frameEnd });
+    // Nothing is decoded for a rect outside the announced screen: its size is what a decoder would allocate.
+    const screen = this.remote;
+    if (!screen || h.x + h.w > screen.width || h.y + h.h > screen.height) {
+      return immediate(() => this.log.warn(`[screen] dropped a ${h.w}x${h.h} rect at ${h.x},${h.y}: outside the ${screen ? `${screen.width}x${screen.height}` : 'unannounced'} screen`));
+    }
 
     switch (h.encoding) {
       case 'solid': {

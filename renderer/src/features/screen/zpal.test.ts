@@ -56,4 +56,29 @@ describe('ZpalDecoder', () => {
     await expect(z.decode(hex('00112233445566778899'), { w: 3, h: 1, reset: true })).rejects.toBeInstanceOf(ZpalStreamError);
     z.dispose();
   });
+
+  it('a rect that inflates to fewer bytes than its size is an error after a while, not a screen frozen for ever', async () => {
+    const z = new ZpalDecoder(50);
+    const err = await z.decode(hex(A), { w: 5, h: 4, reset: true }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ZpalStreamError);
+    expect(String(err)).toMatch(/fewer bytes/);
+    z.dispose();
+  });
+
+  it('a new stream that starts while a broken rect is still inflating is not taken down with the old one', async () => {
+    const z = new ZpalDecoder(50);
+    const short = z.decode(hex(A), { w: 5, h: 4, reset: true });
+    const fresh = z.decode(hex(A), { w: 5, h: 2, reset: true });
+    const next = z.decode(hex(B), { w: 3, h: 1, reset: false });
+    await expect(short).rejects.toBeInstanceOf(ZpalStreamError);
+    expect([...(await fresh)]).toEqual([R, G, BL, R, G, BL, BL, BL, G, R].flat());
+    expect([...(await next)]).toEqual([K, W, K].flat());
+    z.dispose();
+  });
+
+  it('refuses a rect larger than any screen before inflating anything', async () => {
+    const z = new ZpalDecoder();
+    await expect(z.decode(hex(A), { w: 65535, h: 65535, reset: true })).rejects.toThrow(/larger than any screen/);
+    z.dispose();
+  });
 });

@@ -4,7 +4,7 @@
  * into RGBA pixels. Runs in the decode worker, or on the main thread once the
  * worker has failed.
  */
-import { ZPAL_TRAILER, zpalLayout } from '../../../../shared/channel.js';
+import { MAX_SCREEN_SIDE, ZPAL_TRAILER, zpalLayout } from '../../../../shared/channel.js';
 
 export interface ZpalRect {
   w: number;
@@ -19,19 +19,28 @@ export class ZpalStreamError extends Error {
 }
 
 const NO_STREAM = 'a zpal rect arrived with no stream started (its first rect was lost)';
+/**
+ * Everything a rect's bytes inflate to is due as soon as they are written (the
+ * agent flushed after it). A rect that inflates to less than its header says
+ * would otherwise wait for ever, and every rect behind it.
+ */
+const STALL_MS = 5000;
 
 export class ZpalDecoder {
   private writer: WritableStreamDefaultWriter<BufferSource> | null = null;
   private reader: ReadableStreamDefaultReader<Uint8Array> | null = null;
-  /** Inflated bytes read past the previous rect (there should be none: every rect ends in a flush). */
-  private spare: Uint8Array | null = null;
   private tail: Promise<unknown> = Promise.resolve();
   private broken: string | null = NO_STREAM;
 
+  constructor(private readonly stallMs = STALL_MS) {}
+
   /** Decodes one rect after every rect given before it; resolves to its RGBA pixels. */
   decode(data: Uint8Array<ArrayBuffer>, rect: ZpalRect): Promise<Uint8ClampedArray<ArrayBuffer>> {
-    if (rect.reset) this.start();
-    const result = this.tail.then(() => this.inflateRect(data, rect));
+    // The reset takes its turn too: rects of the old stream still queued decode against the old inflater.
+    const result = this.tail.then(() => {
+      if (rect.reset) this.start();
+      return this.inflateRect(data, rect);
+    });
     this.tail = result.catch(() => undefined);
     return result;
   }
@@ -48,7 +57,6 @@ export class ZpalDecoder {
     writer.closed.catch(() => undefined);
     this.writer = writer;
     this.reader = ds.readable.getReader();
-    this.spare = null;
   }
 
   private stop(reason: string | null): void {
@@ -66,9 +74,9 @@ export class ZpalDecoder {
       void writer.write(data).catch(() => undefined);
       // The agent leaves out the trailer every sync flush ends in.
       void writer.write(ZPAL_TRAILER.slice()).catch(() => undefined);
-      const chunks: Uint8Array[] = this.spare ? [this.spare] : [];
-      this.spare = null;
-      let have = chunks[0]?.length ?? 0;
+      if (w > MAX_SCREEN_SIDE || h > MAX_SCREEN_SIDE) throw new Error(`a ${w}x${h} zpal rect is larger than any screen`);
+      const chunks: Uint8Array[] = [];
+      let have = 0;
       let need = Infinity;
       for (;;) {
         if (need === Infinity && have > 0) {
@@ -77,20 +85,31 @@ export class ZpalDecoder {
           need = 1 + paletteBytes + rowBytes * h;
         }
         if (have >= need) break;
-        const { value, done } = await reader.read();
+        const { value, done } = await readWithin(reader, this.stallMs);
         if (done) throw new Error('the zlib stream ended');
         chunks.push(value);
         have += value.length;
+        // A rect inflating past its size is broken: no need to read the rest of it.
+        if (have > need) break;
       }
       const inflated = concat(chunks, have);
       if (have > need) throw new Error(`a zpal rect inflated to ${have} bytes, not ${need}`);
       return expand(inflated, w, h);
     } catch (e) {
       const reason = e instanceof Error ? e.message : String(e);
-      this.stop(`the zlib stream failed: ${reason}`);
+      // Only the stream this rect belonged to is broken; a newer one may have started meanwhile.
+      if (this.reader === reader) this.stop(`the zlib stream failed: ${reason}`);
       throw new ZpalStreamError(`cannot inflate a zpal rect: ${reason}`);
     }
   }
+}
+
+function readWithin<T>(reader: ReadableStreamDefaultReader<T>, ms: number): Promise<ReadableStreamReadResult<T>> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const stalled = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`a zpal rect inflated to fewer bytes than its size within ${ms} ms`)), ms);
+  });
+  return Promise.race([reader.read(), stalled]).finally(() => clearTimeout(timer));
 }
 
 function concat(chunks: Uint8Array[], length: number): Uint8Array {
