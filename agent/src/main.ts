@@ -10,11 +10,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { LIMITS } from '../../shared/limits.js';
 import { normalizeSessionCode } from '../../shared/session-code.js';
-import { openX11 } from './platform/x11/index.js';
 import { defaultFileRoots } from './files/host.js';
-import { AgentSession, type AgentSessionOptions } from './session.js';
+import { runAttendedSession } from './attended.js';
+import type { AgentSessionOptions } from './session.js';
 import { detectShellAccounts } from './tools/accounts.js';
 
 const USAGE = 'usage: lifeline-agent --server https://support.example.com --code 123456789 [--files-root FOLDER]';
@@ -79,36 +78,7 @@ async function main(): Promise<number> {
     return 2;
   }
 
-  let x11;
-  try {
-    // Reading stops a little past the limit: enough to know a copied text is too long to share.
-    x11 = await openX11(values.display, { clipboardBytes: 4 * LIMITS.clipboardChars });
-  } catch (e) {
-    process.stderr.write(`Cannot open the display: ${e instanceof Error ? e.message : String(e)}\n`);
-    return 3;
-  }
-
-  const session = new AgentSession({
-    serverUrl: server.origin,
-    code,
-    info: {
-      hostname: os.hostname(),
-      os: `${os.type()} ${os.release()}`,
-      user: os.userInfo().username,
-      screen: { width: x11.screen.width, height: x11.screen.height },
-    },
-    desktop: x11,
-    files,
-    log,
-  });
-  const stop = () => void x11.input.releaseAll().finally(() => process.exit(130));
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  session.start();
-  const result = await session.done;
-  log(result.reason);
-  await x11.close().catch(() => undefined);
-  return result.code;
+  return runAttendedSession({ serverUrl: server.origin, code, display: values.display, hostname: os.hostname(), user: os.userInfo().username, files, log });
 }
 
 process.exitCode = await main();

@@ -10,11 +10,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ButtonApiError, ButtonInstallResponse, ButtonPressResponse, type ButtonTarget } from '../../../shared/button.js';
-import { LIMITS } from '../../../shared/limits.js';
 import { formatSessionCode } from '../../../shared/session-code.js';
+import { runAttendedSession } from '../attended.js';
 import { defaultFileRoots } from '../files/host.js';
-import { openX11 } from '../platform/x11/index.js';
-import { AgentSession } from '../session.js';
 import { ButtonConfigError, defaultButtonConfigPath, readButtonConfig, slug, writeButtonConfig } from './config.js';
 import { desktopEntry } from './desktop-file.js';
 import { buttonMachine } from './machine.js';
@@ -125,32 +123,8 @@ async function press(argv: string[], log: (msg: string) => void): Promise<number
   process.stdout.write(`Your request is waiting for ${r.queueName}. A technician will be with you shortly.\n`
     + `To let the technician see your screen, open ${config.server} in your browser and enter the code ${formatSessionCode(r.code)}.\n`);
 
-  let x11;
-  try {
-    x11 = await openX11(values.display, { clipboardBytes: 4 * LIMITS.clipboardChars });
-  } catch (e) {
-    process.stderr.write(`Cannot open the display: ${e instanceof Error ? e.message : String(e)}\n`);
-    return 3;
-  }
-  const session = new AgentSession({
-    serverUrl: config.server,
-    code: r.code,
-    info: {
-      hostname: machine.hostname,
-      os: `${os.type()} ${os.release()}`,
-      user: machine.user,
-      screen: { width: x11.screen.width, height: x11.screen.height },
-    },
-    desktop: x11,
-    files: { roots: defaultFileRoots(os.homedir()) },
-    log,
+  return runAttendedSession({
+    serverUrl: config.server, code: r.code, display: values.display, hostname: machine.hostname, user: machine.user,
+    files: { roots: defaultFileRoots(os.homedir()) }, log,
   });
-  const stop = () => void x11.input.releaseAll().finally(() => process.exit(130));
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  session.start();
-  const result = await session.done;
-  log(result.reason);
-  await x11.close().catch(() => undefined);
-  return result.code;
 }

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { ButtonTarget } from '../../../shared/button.js';
+import { writePrivateFile } from '../private-file.js';
 
 export const ButtonConfig = z.object({
   server: z.string().url(),
@@ -32,25 +33,9 @@ export function slug(target: ButtonTarget): string {
   return `${target.kind}-${target.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'x'}`;
 }
 
-/** Writes the config through a 0600 temporary file renamed into place (never briefly readable by others). */
+/** Writes the config readable by its owner only (see writePrivateFile). */
 export function writeButtonConfig(file: string, config: ButtonConfig): void {
-  const dir = path.dirname(file);
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.tmp`);
-  const fd = fs.openSync(tmp, 'wx', 0o600);
-  try {
-    fs.writeSync(fd, `${JSON.stringify(ButtonConfig.parse(config), null, 2)}\n`);
-    fs.fchmodSync(fd, 0o600);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  try {
-    fs.renameSync(tmp, file);
-  } catch (e) {
-    fs.rmSync(tmp, { force: true });
-    throw e;
-  }
+  writePrivateFile(file, `${JSON.stringify(ButtonConfig.parse(config), null, 2)}\n`);
 }
 
 export function readButtonConfig(file: string): ButtonConfig {

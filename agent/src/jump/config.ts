@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { JumpMode } from '../../../shared/jump.js';
+import { writePrivateFile } from '../private-file.js';
 
 export const JumpConfig = z.object({
   server: z.string().url(),
@@ -29,29 +30,9 @@ export function defaultConfigPath(uid = process.getuid?.() ?? -1, home = os.home
   return uid === 0 ? '/etc/lifeline/jump.json' : path.join(home, '.config', 'lifeline', 'jump.json');
 }
 
-/**
- * Writes the config readable by its owner only. It goes to a temporary file
- * created with mode 0600 (never briefly world-readable, whatever the umask),
- * then replaces the old one in one rename.
- */
+/** Writes the config readable by its owner only (see writePrivateFile). */
 export function writeConfig(file: string, config: JumpConfig): void {
-  const dir = path.dirname(file);
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.tmp`);
-  const fd = fs.openSync(tmp, 'wx', 0o600);
-  try {
-    fs.writeSync(fd, `${JSON.stringify(JumpConfig.parse(config), null, 2)}\n`);
-    fs.fchmodSync(fd, 0o600);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  try {
-    fs.renameSync(tmp, file);
-  } catch (e) {
-    fs.rmSync(tmp, { force: true });
-    throw e;
-  }
+  writePrivateFile(file, `${JSON.stringify(JumpConfig.parse(config), null, 2)}\n`);
 }
 
 export class ConfigError extends Error {}
