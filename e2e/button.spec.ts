@@ -12,9 +12,8 @@ import { expect, test, type Browser, type BrowserContext, type Page } from '@pla
 import { parseExec } from '../agent/src/button/desktop-file.js';
 import { buttonMachine } from '../agent/src/button/machine.js';
 import { signIn } from './console.js';
-import { ROOT, run, startServer, startWebConsole, startXvfb, type LifelineServer, type Proc, type XDisplay } from './harness.js';
+import { adminCli, run, startServer, startWebConsole, startXvfb, type LifelineServer, type Proc, type XDisplay } from './harness.js';
 
-const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
 
 let x: XDisplay;
 let server: LifelineServer;
@@ -24,12 +23,7 @@ const procs: Proc[] = [];
 const contexts: BrowserContext[] = [];
 let annPassword = '';
 
-async function admin(...args: string[]): Promise<string> {
-  const p = run(TSX, ['server/src/cli.ts', ...args, '--data', server.dataDir]);
-  const code = await p.exited;
-  if (code !== 0) throw new Error(`admin ${args.join(' ')} failed:\n${p.output()}`);
-  return p.stdout();
-}
+const admin = (...args: string[]) => adminCli(server.dataDir, ...args);
 
 /** The agent as the user runs it, with its own home folder. */
 function agent(args: string[]): Proc {

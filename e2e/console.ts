@@ -1,5 +1,5 @@
 /** Helpers that drive the real console renderer and portal pages the way a person would. */
-import { expect, type Browser, type Locator, type Page } from '@playwright/test';
+import { expect, type Browser, type BrowserContext, type Locator, type Page } from '@playwright/test';
 import { startAgent, waitFor, type LifelineServer, type Proc } from './harness.js';
 import { readScreen, sameRatio } from './x-screen.js';
 
@@ -158,4 +158,13 @@ export async function expectCanvasToMatchScreen(
 /** The text a test reads from an element that may be a form field or plain text. */
 export async function shownText(locator: Locator): Promise<string> {
   return locator.evaluate((e) => (e instanceof HTMLTextAreaElement || e instanceof HTMLInputElement ? e.value : e.textContent ?? ''));
+}
+
+/** A page in a browser context of its own (another person's console or portal), added to `contexts` for closing; dialogs are accepted. */
+export async function openPage(browser: Browser, contexts: BrowserContext[]): Promise<Page> {
+  const context = await browser.newContext();
+  contexts.push(context);
+  const page = await context.newPage();
+  page.on('dialog', (d) => void d.accept());
+  return page;
 }

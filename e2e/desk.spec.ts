@@ -6,17 +6,16 @@
  * what people see and in what the database holds.
  */
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { expect, test, type Browser, type BrowserContext, type Locator, type Page } from '@playwright/test';
-import { createCode, joinPortal, signIn } from './console.js';
+import { createCode, joinPortal, openPage, signIn } from './console.js';
 import {
-  ROOT, run, startAgent, startServer, startWebConsole, startXterm, startXvfb, waitFor,
+  ROOT, adminCli, queryDb, run, startAgent, startServer, startWebConsole, startXterm, startXvfb, waitFor,
   type LifelineServer, type Proc, type XDisplay,
 } from './harness.js';
 
-const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
 // Busy only from two sessions, so a technician with one session is still
 // available, just busier: least-busy routing has something to decide.
+const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
 const SERVER_ARGS = ['--busy-after-sessions', '2'];
 
 let x: XDisplay;
@@ -29,32 +28,13 @@ const passwords: Record<string, string> = {};
 /** Each test's browser contexts, closed after it: no test leans on another's consoles. */
 const contexts: BrowserContext[] = [];
 
-async function admin(...args: string[]): Promise<string> {
-  const p = run(TSX, ['server/src/cli.ts', ...args, '--data', server.dataDir]);
-  const code = await p.exited;
-  if (code !== 0) throw new Error(`admin ${args.join(' ')} failed:\n${p.output()}`);
-  return p.stdout();
-}
+const admin = (...args: string[]) => adminCli(server.dataDir, ...args);
 
-/** Reads the server's database the way an administrator would inspect it. */
-function query<T>(sql: string, ...params: unknown[]): T[] {
-  const db = new Database(path.join(server.dataDir, 'lifeline.sqlite'));
-  try {
-    return db.prepare(sql).all(...params) as T[];
-  } finally {
-    db.close();
-  }
-}
+const query = <T>(sql: string, ...params: unknown[]) => queryDb<T>(server.dataDir, sql, ...params);
 
 const technicianId = (username: string) => query<{ id: number }>('SELECT id FROM technicians WHERE username = ?', username)[0]!.id;
 
-async function newPage(browser: Browser): Promise<Page> {
-  const context = await browser.newContext();
-  contexts.push(context);
-  const page = await context.newPage();
-  page.on('dialog', (d) => void d.accept());
-  return page;
-}
+const newPage = (browser: Browser) => openPage(browser, contexts);
 
 async function consoleOf(browser: Browser, user: 'ann' | 'bob' | 'cem'): Promise<Page> {
   const page = await newPage(browser);

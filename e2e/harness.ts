@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
 import WebSocket from 'ws';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -221,6 +222,24 @@ export async function startServer(extraArgs: string[] = []): Promise<LifelineSer
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** The server's admin CLI on `dataDir`, as an administrator runs it: its output, or an error carrying it. */
+export async function adminCli(dataDir: string, ...args: string[]): Promise<string> {
+  const p = run(TSX, ['server/src/cli.ts', ...args, '--data', dataDir]);
+  const code = await p.exited;
+  if (code !== 0) throw new Error(`admin ${args.join(' ')} failed:\n${p.output()}`);
+  return p.stdout();
+}
+
+/** Reads the server's database the way an administrator would inspect it. */
+export function queryDb<T>(dataDir: string, sql: string, ...params: unknown[]): T[] {
+  const db = new Database(path.join(dataDir, 'lifeline.sqlite'));
+  try {
+    return db.prepare(sql).all(...params) as T[];
+  } finally {
+    db.close();
+  }
 }
 
 export async function startWebConsole(serverUrl: string): Promise<{ url: string; proc: Proc }> {

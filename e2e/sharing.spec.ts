@@ -9,16 +9,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
-import { canvasPixels, createCode, joinPortal, remoteToPage, signIn } from './console.js';
+import { createCode, expectCanvasToMatchScreen, joinPortal, openPage, remoteToPage, signIn } from './console.js';
 import {
-  ROOT, run, startAgent, startServer, startWebConsole, startXterm, startXvfb, waitFor,
+  adminCli, queryDb, startAgent, startServer, startWebConsole, startXterm, startXvfb, waitFor,
   type LifelineServer, type Proc, type XDisplay,
 } from './harness.js';
-import { readScreen, sameRatio } from './x-screen.js';
 
-const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
 
 let x: XDisplay;
 let xterm: Proc;
@@ -28,41 +25,14 @@ const agents: Proc[] = [];
 const passwords: Record<string, string> = {};
 const contexts: BrowserContext[] = [];
 
-async function admin(...args: string[]): Promise<string> {
-  const p = run(TSX, ['server/src/cli.ts', ...args, '--data', server.dataDir]);
-  const code = await p.exited;
-  if (code !== 0) throw new Error(`admin ${args.join(' ')} failed:\n${p.output()}`);
-  return p.stdout();
-}
+const admin = (...args: string[]) => adminCli(server.dataDir, ...args);
 
-function query<T>(sql: string, ...params: unknown[]): T[] {
-  const db = new Database(path.join(server.dataDir, 'lifeline.sqlite'));
-  try {
-    return db.prepare(sql).all(...params) as T[];
-  } finally {
-    db.close();
-  }
-}
+const query = <T>(sql: string, ...params: unknown[]) => queryDb<T>(server.dataDir, sql, ...params);
 
-async function newPage(browser: Browser): Promise<Page> {
-  const context = await browser.newContext();
-  contexts.push(context);
-  const page = await context.newPage();
-  page.on('dialog', (d) => void d.accept());
-  return page;
-}
+const newPage = (browser: Browser) => openPage(browser, contexts);
 
 /** The canvas shows what is really on the X display (the xterm region, pixel for pixel). */
-async function canvasMatchesScreen(page: Page): Promise<void> {
-  const region = { x: 0, y: 0, w: 600, h: 380 };
-  await waitFor('canvas to match the X display', async () => {
-    const [screen, canvas] = await Promise.all([
-      readScreen(x.display, region.x, region.y, region.w, region.h),
-      canvasPixels(page, region.x, region.y, region.w, region.h),
-    ]);
-    return sameRatio(screen, canvas) > 0.999;
-  }, 30_000);
-}
+const canvasMatchesScreen = (page: Page) => expectCanvasToMatchScreen(page, x.display, { x: 0, y: 0, w: 600, h: 380 }, undefined, 30_000);
 
 /** Clicks into the xterm on the remote canvas and types a command that writes `marker` to a file. */
 async function typeCommand(page: Page, marker: string): Promise<string> {

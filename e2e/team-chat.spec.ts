@@ -3,24 +3,17 @@
  * against a real server. A direct message and a team message go both ways,
  * live, and are still there after a reload (history from the server).
  */
-import path from 'node:path';
 import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import { signIn } from './console.js';
-import { ROOT, run, startServer, startWebConsole, type LifelineServer, type Proc } from './harness.js';
+import { adminCli, startServer, startWebConsole, type LifelineServer, type Proc } from './harness.js';
 
-const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
 
 let server: LifelineServer;
 let web: { url: string; proc: Proc };
 const passwords: Record<string, string> = {};
 const contexts: BrowserContext[] = [];
 
-async function admin(...args: string[]): Promise<string> {
-  const p = run(TSX, ['server/src/cli.ts', ...args, '--data', server.dataDir]);
-  const code = await p.exited;
-  if (code !== 0) throw new Error(`admin ${args.join(' ')} failed:\n${p.output()}`);
-  return p.stdout();
-}
+const admin = (...args: string[]) => adminCli(server.dataDir, ...args);
 
 async function consoleOf(browser: Browser, user: string): Promise<Page> {
   const context = await browser.newContext();
