@@ -1,17 +1,15 @@
 /**
  * The console's security settings are what the design promises: read from
- * the one function that builds windows and from the packaging config.
+ * the one function that builds windows.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createRequire } from 'node:module';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { ALLOWED_PERMISSIONS, APP_ORIGIN, CSP, isPermissionAllowed, secureWebPreferences } from './security.js';
 
 const root = path.resolve(import.meta.dirname, '../../..');
-const builderConfig = JSON.parse(fs.readFileSync(path.join(root, 'build/electron-builder.json'), 'utf8'));
 
 describe('console windows', () => {
   it('are context-isolated, sandboxed, without Node, with web security, and without webviews', () => {
@@ -30,38 +28,6 @@ describe('console windows', () => {
     expect(isPermissionAllowed('fullscreen', `${APP_ORIGIN}/index.html`)).toBe(true);
     for (const p of ['media', 'geolocation', 'notifications', 'openExternal', 'display-capture']) expect(isPermissionAllowed(p, `${APP_ORIGIN}/`)).toBe(false);
     expect(isPermissionAllowed('fullscreen', 'https://evil.example/')).toBe(false);
-  });
-});
-
-describe('packaging config', () => {
-  it('sets every Electron fuse explicitly, each to its safe value', () => {
-    expect(builderConfig.electronFuses).toEqual({
-      runAsNode: false,
-      enableNodeOptionsEnvironmentVariable: false,
-      enableNodeCliInspectArguments: false,
-      onlyLoadAppFromAsar: true,
-      enableEmbeddedAsarIntegrityValidation: true,
-      enableCookieEncryption: true,
-      grantFileProtocolExtraPrivileges: false,
-      loadBrowserProcessSpecificV8Snapshot: false,
-    });
-    expect(builderConfig.asar).toBe(true);
-  });
-  it('builds AppImage, deb, NSIS and dmg, registers lifeline:// and updates from the self-hosted server', () => {
-    expect(builderConfig.linux.target).toEqual(['AppImage', 'deb']);
-    expect(builderConfig.win.target).toEqual(['nsis']);
-    expect(builderConfig.mac.target).toEqual(['dmg']);
-    expect(builderConfig.protocols).toEqual([{ name: 'Lifeline', schemes: ['lifeline'] }]);
-    expect(builderConfig.linux.desktop.entry.MimeType).toBe('x-scheme-handler/lifeline;');
-    expect(builderConfig.publish).toEqual([{ provider: 'generic', url: '${env.LIFELINE_UPDATE_URL}' }]);
-    for (const icon of ['icon.png', 'tray.png', '512x512.png']) expect(fs.existsSync(path.join(root, 'build/icons', icon))).toBe(true);
-  });
-  it('is accepted by electron-builder\'s own schema', async () => {
-    const { validateConfiguration } = createRequire(import.meta.url)('app-builder-lib/out/util/config/config.js') as {
-      validateConfiguration(c: unknown, logger: { isEnabled: boolean; add(): void }): Promise<void>;
-    };
-    const { $comment: _comment, ...config } = builderConfig;
-    await expect(validateConfiguration(config, { isEnabled: false, add: () => undefined })).resolves.toBeUndefined();
   });
 });
 
