@@ -6,8 +6,14 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
 import reactHooks from 'eslint-plugin-react-hooks';
+import { builtinModules } from 'node:module';
 
 const nodeBuiltins = { group: ['node:*'], message: 'This folder must not use Node built-ins.' };
+// The same built-ins by their bare names ('fs', 'path', ...). buffer, events and
+// process stay allowed: in the browser those names are the npm polyfills.
+const browserPolyfills = new Set(['buffer', 'events', 'process']);
+const bareBuiltins = builtinModules.filter((m) => !m.startsWith('_') && !browserPolyfills.has(m))
+  .map((name) => ({ name, message: 'This folder must not use Node built-ins.' }));
 const folder = (name) => ({ group: [`**/${name}/**`, `../${name}/*`, `../../${name}/*`, `../../../${name}/*`], message: `Do not import ${name}/ from here.` });
 
 export default tseslint.config(
@@ -25,6 +31,7 @@ export default tseslint.config(
     files: ['shared/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', {
+        paths: bareBuiltins,
         patterns: [nodeBuiltins, { group: ['electron', 'ws', 'react', 'react-dom'], message: 'shared/ is pure TypeScript.' },
           folder('server'), folder('agent'), folder('electron'), folder('renderer'), folder('e2e'), folder('bench')],
       }],
@@ -37,6 +44,7 @@ export default tseslint.config(
     rules: {
       ...reactHooks.configs.recommended.rules,
       'no-restricted-imports': ['error', {
+        paths: bareBuiltins,
         patterns: [nodeBuiltins, { group: ['electron'], message: 'The renderer talks to the core only through ConsoleApi.' },
           folder('server'), folder('agent'), folder('electron')],
       }],

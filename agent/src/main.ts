@@ -16,7 +16,7 @@ import { runAttendedSession } from './attended.js';
 import type { AgentSessionOptions } from './session.js';
 import { detectShellAccounts } from './tools/accounts.js';
 
-const USAGE = 'usage: lifeline-agent --server https://support.example.com --code 123456789 [--files-root FOLDER]';
+const USAGE = 'usage: lifeline-agent --server https://support.example.com --code 4829130567 [--files-root FOLDER]';
 
 function log(msg: string): void {
   process.stderr.write(`${new Date().toISOString()} lifeline-agent: ${msg}\n`);
