@@ -99,6 +99,8 @@ export async function transferSession(ctx: ServerContext, technician: Technician
     for (const c of ctx.hub.consolesOf(id)) c.send({ type: 'session:transferred', requestId: row.id, to: target.label, note: msg.note });
   }
   await ctx.hub.postChat(row, 'system', 'Lifeline', transferLine(technician.displayName, target.label, msg.note));
+  // Whoever may take it now reads the chat so far, and may answer before accepting.
+  await ctx.hub.sendChatHistory(row);
   await ctx.hub.broadcast(row.id, invited);
   for (const id of [technician.id, ...invited]) await ctx.hub.sendQueue(id);
   // He has one session fewer, and a team's request is routed.

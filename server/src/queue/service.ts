@@ -320,3 +320,13 @@ export function canAct(row: RequestRow, technicianId: number): boolean {
 export function canJoin(row: RequestRow, technicianId: number, invited: readonly number[]): boolean {
   return canAct(row, technicianId) || (row.status === 'active' && invited.includes(technicianId));
 }
+
+/**
+ * May this technician chat in this request? Whoever takes part in it
+ * (canJoin), and while it waits, whoever may accept it: the accept's rule
+ * (inQueuesOf), so a user who writes while queued is answered before anyone
+ * accepts, from a team's queue or the general one too.
+ */
+export function canChat(row: RequestRow, viewer: Viewer, invited: readonly number[]): boolean {
+  return canJoin(row, viewer.id, invited) || (row.status === 'waiting' && inQueuesOf(row, viewer));
+}

@@ -213,6 +213,21 @@ export class Hub {
     const message = await this.chat.add({ requestId: row.id, from, author, text, clientId });
     if (!message) return;
     this.portals.get(row.id)?.send({ type: 'chat:message', message });
-    for (const techId of await this.technicianIdsOf(row)) for (const c of this.consolesOf(techId)) c.send({ type: 'chat:message', message });
+    for (const techId of await this.chatAudienceOf(row)) for (const c of this.consolesOf(techId)) c.send({ type: 'chat:message', message });
+  }
+
+  /** The chat so far, to everyone who reads it live (chatAudienceOf): for a request that just came into their queues. */
+  async sendChatHistory(row: RequestRow): Promise<void> {
+    const messages = await this.chat.history(row.id);
+    for (const techId of await this.chatAudienceOf(row)) for (const c of this.consolesOf(techId)) c.send({ type: 'chat:history', requestId: row.id, messages });
+  }
+
+  /** Who reads a request's chat live: the technicians taking part, and while it waits, every online one who may accept it. */
+  async chatAudienceOf(row: RequestRow): Promise<number[]> {
+    const taking = await this.technicianIdsOf(row);
+    if (row.status !== 'waiting') return taking;
+    const audience = await this.queue.audienceOf(row);
+    const online = this.onlineTechnicianIds();
+    return [...new Set([...taking, ...(audience === 'everyone' ? online : audience.filter((id) => online.includes(id)))])];
   }
 }

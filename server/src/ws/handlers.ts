@@ -9,7 +9,7 @@ import type {
 } from '../../../shared/protocol.js';
 import type { ServerContext } from '../context.js';
 import { randomUUID } from 'node:crypto';
-import { canAct, canJoin, consentOf, parseAgentInfo } from '../queue/service.js';
+import { canAct, canChat, canJoin, consentOf, parseAgentInfo } from '../queue/service.js';
 import type { Peer } from '../sessions/hub.js';
 import { handleJumpConsole } from './jump-handlers.js';
 import { transferSession } from '../escalation/transfer.js';
@@ -30,11 +30,14 @@ export async function handleConsole(ctx: ServerContext, peer: Peer<ServerToConso
   peer.send({ type: 'welcome', technician, iceServers: ctx.iceServers });
   const rows = await ctx.queue.listFor(technician.id);
   peer.send(await ctx.hub.queueSnapshot(technician.id));
+  const viewer = await ctx.queue.viewer(technician.id);
   for (const row of rows) {
-    // Team and general requests that wait are only listed; their chat is his once he accepts.
-    if (!canJoin(row, technician.id, await ctx.queue.participantsOf(row.id))) continue;
-    peer.send({ type: 'session:state', state: await ctx.hub.stateOf(row) });
+    const invited = await ctx.queue.participantsOf(row.id);
+    // What waits in a team's or the general queue is his to chat in, not yet a session of his.
+    if (!canChat(row, viewer, invited)) continue;
     peer.send({ type: 'chat:history', requestId: row.id, messages: await ctx.chat.history(row.id) });
+    if (!canJoin(row, technician.id, invited)) continue;
+    peer.send({ type: 'session:state', state: await ctx.hub.stateOf(row) });
     // Agent and portal learn that the technician is (back) online.
     if (row.status === 'active') await ctx.hub.broadcast(row.id);
   }
@@ -48,7 +51,15 @@ export async function handleConsole(ctx: ServerContext, peer: Peer<ServerToConso
     if (!canAct(row, technician.id)) throw new LifelineError('ERR_PERMISSION');
     return row;
   };
-  /** The holder or an invited colleague: chat, signalling. */
+  /** Whoever takes part, or may accept it while it waits: chat. */
+  const chatting = async (requestId: string) => {
+    const row = await ctx.queue.getOrThrow(requestId);
+    if (!canChat(row, await ctx.queue.viewer(technician.id), await ctx.queue.participantsOf(row.id))) {
+      throw new LifelineError('ERR_PERMISSION', 'Only a technician who may take this request, or who takes part in its session, may chat in it.');
+    }
+    return row;
+  };
+  /** The holder or an invited colleague: signalling. */
   const participating = async (requestId: string) => {
     const row = await ctx.queue.getOrThrow(requestId);
     if (!canJoin(row, technician.id, await ctx.queue.participantsOf(row.id))) throw new LifelineError('ERR_PERMISSION');
@@ -99,7 +110,7 @@ export async function handleConsole(ctx: ServerContext, peer: Peer<ServerToConso
           return;
         }
         case 'chat:send': {
-          const row = await participating(msg.requestId);
+          const row = await chatting(msg.requestId);
           if (row.status === 'ended') throw new LifelineError('ERR_SESSION_ENDED');
           await ctx.hub.postChat(row, 'technician', technician.displayName, msg.text, msg.clientId);
           return;
