@@ -112,17 +112,13 @@ export function createConsoleCore(opts: ConsoleCoreOptions): ConsoleCore {
         opts.emit('session:changed', { state: msg.state });
         return;
       case 'chat:history':
-        chats.set(msg.requestId, msg.messages);
+        chatStored(msg.requestId, msg.messages);
         opts.emit('chat:history-loaded', { requestId: msg.requestId, messages: msg.messages });
         return;
-      case 'chat:message': {
-        const list = chats.get(msg.message.requestId) ?? [];
-        list.push(msg.message);
-        chats.set(msg.message.requestId, list);
-        outbox = outbox.filter((o) => o.clientId !== msg.message.clientId);
-        opts.emit('chat:received', { message: msg.message });
+      case 'chat:message':
+        // A message stored as the history was read comes live too: show it once.
+        if (chatStored(msg.message.requestId, [msg.message])) opts.emit('chat:received', { message: msg.message });
         return;
-      }
       case 'jump:snapshot':
       case 'jump:client':
       case 'jump:removed':
@@ -159,8 +155,39 @@ export function createConsoleCore(opts: ConsoleCoreOptions): ConsoleCore {
     }
   }
 
+  /** Adds stored messages to the request's chat (oldest first, once each); true when one was new. */
+  function chatStored(requestId: string, messages: readonly ChatMessage[]): boolean {
+    const byId = new Map((chats.get(requestId) ?? []).map((m) => [m.id, m]));
+    const before = byId.size;
+    for (const m of messages) byId.set(m.id, m);
+    chats.set(requestId, [...byId.values()].sort((a, b) => a.id - b.id));
+    const stored = new Set(messages.map((m) => m.clientId));
+    outbox = outbox.filter((o) => !stored.has(o.clientId));
+    return byId.size > before;
+  }
+
+  /** Sends one outbox message; the server's ack means it is stored (now or before a lost ack), a refusal that it never will be. */
+  function deliver(c: ServerConnection<ServerToConsole>, item: Outgoing): Promise<void> {
+    return c.request({ type: 'chat:send', requestId: item.requestId, text: item.text, clientId: item.clientId }).then(
+      () => { outbox = outbox.filter((o) => o !== item); },
+      (e: unknown) => {
+        // Offline again: it stays for the next reconnect.
+        if (e instanceof LifelineError && e.code === 'ERR_NOT_CONNECTED') return;
+        outbox = outbox.filter((o) => o !== item);
+        throw e;
+      },
+    );
+  }
+
   function flushOutbox(): void {
-    for (const o of outbox) conn?.send({ type: 'chat:send', requestId: o.requestId, text: o.text, clientId: o.clientId });
+    const c = conn;
+    if (!c) return;
+    for (const item of outbox) {
+      deliver(c, item).catch((e: unknown) => {
+        const err = e instanceof LifelineError ? e : new LifelineError('ERR_INTERNAL');
+        opts.emit('error:raised', { code: err.code, message: `A message could not be delivered: ${err.message}` });
+      });
+    }
   }
 
   function connect(): void {
@@ -253,14 +280,8 @@ export function createConsoleCore(opts: ConsoleCoreOptions): ConsoleCore {
       const c = requireConn();
       const item: Outgoing = { requestId, text, clientId: randomUUID() };
       outbox.push(item);
-      if (c.online) {
-        await c.request({ type: 'chat:send', requestId, text, clientId: item.clientId }).catch((e: unknown) => {
-          // Offline now: it stays in the outbox for the reconnect. Refused: drop it and tell.
-          if (e instanceof LifelineError && e.code === 'ERR_NOT_CONNECTED') return;
-          outbox = outbox.filter((o) => o !== item);
-          throw e;
-        });
-      }
+      // Offline: it waits in the outbox for the reconnect. Refused: the renderer tells.
+      if (c.online) await deliver(c, item);
       return {};
     },
     async 'signal:send'({ requestId, data }) {
