@@ -26,7 +26,7 @@ import { TeamService } from './teams/service.js';
 import { JumpPresence, type JumpPresenceOptions } from './jump/presence.js';
 import { JumpService } from './jump/service.js';
 import { sweepJumpClients } from './jump/sessions.js';
-import { acceptConnection } from './ws/router.js';
+import { acceptConnection, RouterSocket } from './ws/router.js';
 
 export interface ServerOptions {
   dataDir: string;
@@ -104,9 +104,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const server = opts.tls
     ? https.createServer({ cert: fs.readFileSync(opts.tls.certFile), key: fs.readFileSync(opts.tls.keyFile) }, onRequest)
     : http.createServer(onRequest);
-  // maxPayload is the hard stop for abuse; the router answers anything over the
-  // protocol limit (smaller) with ERR_MESSAGE_TOO_LARGE and keeps the connection.
-  const wss = new WebSocketServer({ server, path: '/ws', maxPayload: 1024 * 1024 });
+  // The router answers a message over the protocol limit with ERR_MESSAGE_TOO_LARGE
+  // and keeps the connection. maxPayload is the hard stop for abuse: ws refuses a
+  // larger message from its header, unread; RouterSocket then sends the same
+  // typed error and closes with 1009.
+  const wss = new WebSocketServer({ server, path: '/ws', maxPayload: 1024 * 1024, WebSocket: RouterSocket });
   wss.on('connection', (ws, req) => acceptConnection(ctx, ws, req));
 
   const host = opts.host ?? '127.0.0.1';

@@ -5,7 +5,7 @@
  * a typed `error` reply; it never takes the process or other sessions down.
  */
 import type { IncomingMessage } from 'node:http';
-import type { WebSocket } from 'ws';
+import { WebSocket } from 'ws';
 import type { z } from 'zod';
 import { LifelineError, toWireError, type ErrorCode } from '../../../shared/errors.js';
 import { LIMITS } from '../../../shared/limits.js';
@@ -16,6 +16,8 @@ import { handleAgent, handleConsole, handlePortal, type Handler } from './handle
 import { handleJump } from './jump-handlers.js';
 
 const HELLO_TIMEOUT_MS = 10_000;
+/** How often one connection may write a refused message to the log; the others are counted into its next line. */
+const REFUSAL_LOG_INTERVAL_MS = 1000;
 
 type Union = z.ZodDiscriminatedUnion<z.ZodObject<{ type: z.ZodLiteral<string> }>[]>;
 function typesOf(schema: { options: readonly { shape: { type: { value: unknown } } }[] }): Set<string> {
@@ -32,14 +34,30 @@ export function clientAddress(req: IncomingMessage): string {
   return req.socket.remoteAddress ?? 'unknown';
 }
 
+/**
+ * The server's sockets. ws refuses a message over its maxPayload from the
+ * frame's header, without reading the payload, by closing with 1009 (Message
+ * Too Big); this socket first answers with the typed error, as for any other
+ * oversized message, and names the code in the close frame.
+ */
+export class RouterSocket extends WebSocket {
+  override close(code?: number, reason?: string | Buffer): void {
+    if (code !== 1009 || this.readyState !== WebSocket.OPEN) return super.close(code, reason);
+    send(this, { type: 'error', ...toWireError(new LifelineError('ERR_MESSAGE_TOO_LARGE', `Messages are limited to ${LIMITS.wsMessageBytes} bytes.`)) });
+    super.close(1009, 'ERR_MESSAGE_TOO_LARGE');
+  }
+}
+
 export function acceptConnection(ctx: ServerContext, ws: WebSocket, req: IncomingMessage): void {
   const ip = clientAddress(req);
   let handler: Handler | null = null;
   let role: keyof typeof ROLE_SCHEMAS | null = null;
   // Messages are handled one after another so a handler never races the next message of the same sender.
   let chain = Promise.resolve();
+  const refusals = refusalLog(ip, () => role);
 
   const sendError = (code: ErrorCode, message?: string, cause?: string) => {
+    refusals.note(code);
     const wire = toWireError(new LifelineError(code, message));
     send(ws, { type: 'error', ...wire, ...(cause ? { cause } : {}) });
   };
@@ -89,7 +107,8 @@ export function acceptConnection(ctx: ServerContext, ws: WebSocket, req: Incomin
         if (ref !== undefined) send(ws, { type: 'ack', ref });
       } catch (e) {
         if (!(e instanceof LifelineError)) log.error('ws handler failed', { role, type, error: e instanceof Error ? e.stack : String(e) });
-        else log.debug('ws request refused', { role, type, code: e.code });
+        // The type goes to the log only when it is one of the protocol's: anything else is the sender's content.
+        else refusals.note(e.code, type === 'hello' || (role && ROLE_SCHEMAS[role].types.has(type)) ? type : undefined);
         const wire = toWireError(e);
         send(ws, { type: 'error', ...wire, cause: type, ...(ref !== undefined ? { ref } : {}) });
         // A failed hello leaves nothing to talk about.
@@ -100,9 +119,38 @@ export function acceptConnection(ctx: ServerContext, ws: WebSocket, req: Incomin
 
   ws.on('close', () => {
     clearTimeout(helloTimer);
+    refusals.flush();
     chain = chain.then(() => handler?.closed()).catch((e) => log.error('ws close handler failed', { error: String(e) }));
   });
-  ws.on('error', (e) => log.warn('ws error', { error: e.message }));
+  // ws reports a frame it refused (too large, or broken) and closes the connection.
+  ws.on('error', (e: Error & { code?: string }) => refusals.note(e.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? 'ERR_MESSAGE_TOO_LARGE' : 'ERR_BAD_MESSAGE'));
+}
+
+/**
+ * Logs one connection's refused messages at warn with its role, address and
+ * the error code, never what the message said. At most one line a second, so
+ * a flood cannot fill the disk: a line counts the refusals not logged since
+ * the previous one (`unlogged`), and the connection's close logs the rest.
+ */
+function refusalLog(ip: string, role: () => string | null) {
+  let lastAt = -Infinity;
+  let unlogged = 0;
+  return {
+    note(code: ErrorCode, type?: string) {
+      const now = Date.now();
+      if (now - lastAt < REFUSAL_LOG_INTERVAL_MS) {
+        unlogged++;
+        return;
+      }
+      lastAt = now;
+      log.warn('ws message refused', { role: role(), ip, code, ...(type ? { type } : {}), ...(unlogged ? { unlogged } : {}) });
+      unlogged = 0;
+    },
+    flush() {
+      if (unlogged) log.warn('ws messages refused and not logged before the close', { role: role(), ip, unlogged });
+      unlogged = 0;
+    },
+  };
 }
 
 function send(ws: WebSocket, msg: object): void {
