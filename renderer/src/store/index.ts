@@ -7,6 +7,7 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { createAuthSlice, type AuthData, type AuthSlice } from './auth.js';
 import { createChatSlice, initialChat, type ChatData, type ChatSlice } from './chat.js';
+import { createDeepLinkSlice, type DeepLinkData, type DeepLinkSlice } from './deep-link.js';
 import { createDeskSlice, initialDesk, type DeskData, type DeskSlice } from './desk.js';
 import { createNoticeSlice, initialNotice, type NoticeData, type NoticeSlice } from './notice.js';
 import { createQueueSlice, initialQueue, type QueueData, type QueueSlice } from './queue.js';
@@ -14,14 +15,14 @@ import { createScriptsSlice, initialScripts, type ScriptsData, type ScriptsSlice
 import { createSessionSlice, initialSession, type SessionData, type SessionSlice } from './session.js';
 import { createJumpSlice, initialJump, type JumpData, type JumpSlice } from './jump.js';
 
-export type AppData = AuthData & QueueData & SessionData & ChatData & ScriptsData & NoticeData & DeskData & JumpData;
+export type AppData = AuthData & QueueData & SessionData & ChatData & ScriptsData & NoticeData & DeskData & JumpData & DeepLinkData;
 
 export interface RootActions {
   /** Forget everything that belonged to the technician who signed out. */
   signedOut(): void;
 }
 
-export type AppState = AuthSlice & QueueSlice & SessionSlice & ChatSlice & ScriptsSlice & NoticeSlice & DeskSlice & JumpSlice & RootActions;
+export type AppState = AuthSlice & QueueSlice & SessionSlice & ChatSlice & ScriptsSlice & NoticeSlice & DeskSlice & JumpSlice & DeepLinkSlice & RootActions;
 export type AppStore = StoreApi<AppState>;
 
 export function signedOut(data: AppData): AppData {
@@ -30,6 +31,7 @@ export function signedOut(data: AppData): AppData {
     // The bell is the person's choice at this console, not the account's.
     ...initialDesk, alertsOn: data.alertsOn,
     ...initialJump,
+    // pendingLink stays: a lifeline:// link that came before sign-in (a cold start passes through signed-out) is followed after it.
     phase: 'signed-out', technician: null,
   };
 }
@@ -44,6 +46,7 @@ export function createAppStore(): AppStore {
     ...createNoticeSlice(set, get, store),
     ...createDeskSlice(set, get, store),
     ...createJumpSlice(set, get, store),
+    ...createDeepLinkSlice(set, get, store),
     signedOut: () => set((s) => signedOut(s)),
   }));
 }

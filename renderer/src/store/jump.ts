@@ -20,10 +20,12 @@ export interface JumpData {
   /** The server has sent the list at least once. */
   jumpLoaded: boolean;
   jumpFilter: JumpFilter;
+  /** The client a lifeline://jump link pointed at, shown highlighted. */
+  jumpSelected: number | null;
 }
 
 export const initialJump: JumpData = {
-  home: 'queue', jumpGroups: [], jumpClients: [], jumpLoaded: false, jumpFilter: { search: '', status: 'all', os: '' },
+  home: 'queue', jumpGroups: [], jumpClients: [], jumpLoaded: false, jumpFilter: { search: '', status: 'all', os: '' }, jumpSelected: null,
 };
 
 export function jumpChanged(data: JumpData, list: { groups: JumpGroupSummary[]; clients: JumpClientSummary[] }): JumpData {

@@ -1,12 +1,16 @@
 import { describe, expect, it, vi } from 'vitest';
+import type { JumpClientSummary } from '../../../shared/jump.js';
+import type { Technician } from '../../../shared/protocol.js';
 import type { LinkState } from '../bridge/ws-bridge.js';
 import { chatMessage, FakeApi, queueItem, sessionState, technician } from '../test/fixtures.js';
+import { LINK_GONE } from './deep-link.js';
 import { createAppStore } from './index.js';
+import { initialJump } from './jump.js';
 import { wireStore } from './wire.js';
 
-function setup() {
+function setup(restored: Technician | null = technician) {
   const api = new FakeApi();
-  api.handlers['auth:status'] = () => ({ technician });
+  api.handlers['auth:status'] = () => ({ technician: restored });
   const store = createAppStore();
   let setLink: (s: LinkState) => void = () => {};
   const dispose = wireStore(api, store, {
@@ -21,6 +25,17 @@ function setup() {
   });
   return { api, store, dispose, setLink: (s: LinkState) => setLink(s) };
 }
+
+async function signedInSetup() {
+  const wired = setup();
+  wired.setLink('open');
+  await vi.waitFor(() => expect(wired.store.getState().phase).toBe('signed-in'));
+  return wired;
+}
+
+const jumpClient = (id: number): JumpClientSummary => ({
+  id, groupId: 1, name: `host-${id}`, hostname: `host-${id}.lan`, user: 'dana', os: 'Debian GNU/Linux 12', mode: 'active', elevated: false, online: true, lastSeenAt: null,
+});
 
 describe('wireStore', () => {
   it('restores the signed-in technician each time the link opens', async () => {
@@ -63,15 +78,50 @@ describe('wireStore', () => {
     expect(store.getState().queue).toHaveLength(0);
   });
 
-  it('a lifeline:// link highlights a queued request, explains session links it cannot follow, and a jump link opens the jump list', () => {
-    const { api, store } = setup();
-    api.emit('queue:changed', { items: [queueItem()] });
-    const id = store.getState().queue[0]!.requestId;
-    api.emit('deep-link:opened', { target: 'session', id });
-    expect(store.getState().highlighted).toBe(id);
+  it('a session link from a cold start waits through sign-in and the first queue snapshot, then selects the request in the queue', async () => {
+    const { api, store, setLink } = setup(null);
+    api.emit('deep-link:opened', { target: 'session', id: 'r7' });
+    setLink('open');
+    await vi.waitFor(() => expect(store.getState().phase).toBe('signed-out'));
+    store.getState().signedIn(technician);
+    store.getState().homeChanged('jump');
+    expect(store.getState()).toMatchObject({ notice: null, selected: null, pendingLink: { target: 'session', id: 'r7' } });
+    api.emit('queue:changed', { items: [queueItem({ requestId: 'r6' }), queueItem({ requestId: 'r7' })] });
+    expect(store.getState()).toMatchObject({ notice: null, selected: 'r7', home: 'queue', pendingLink: null });
+  });
+
+  it('says a linked request is gone only once the queue has loaded without it', async () => {
+    const { api, store } = await signedInSetup();
     api.emit('deep-link:opened', { target: 'session', id: 'gone' });
-    expect(store.getState().notice?.message).toMatch(/not in your queue/);
+    expect(store.getState().notice).toBeNull();
+    api.emit('queue:changed', { items: [queueItem()] });
+    expect(store.getState().notice?.message).toBe(LINK_GONE.session);
+    expect(store.getState()).toMatchObject({ selected: null, pendingLink: null });
+  });
+
+  it('a link to the session on screen keeps it on screen', async () => {
+    const { api, store } = await signedInSetup();
+    api.emit('queue:changed', { items: [queueItem({ status: 'active' })] });
+    api.emit('session:changed', { state: sessionState() });
+    api.emit('deep-link:opened', { target: 'session', id: 'r1' });
+    expect(store.getState()).toMatchObject({ notice: null, selected: null, pendingLink: null });
+    expect(store.getState().session?.requestId).toBe('r1');
+  });
+
+  it('a jump link opens the jump list and, once it has loaded, highlights that client with no filter hiding it', async () => {
+    const { api, store } = await signedInSetup();
+    store.getState().jumpFilterChanged({ search: 'kiosk', status: 'offline' });
     api.emit('deep-link:opened', { target: 'jump', id: '7' });
-    expect(store.getState().home).toBe('jump');
+    expect(store.getState()).toMatchObject({ home: 'jump', jumpSelected: null, pendingLink: { target: 'jump', id: '7' } });
+    api.emit('jump:changed', { groups: [{ id: 1, name: 'Servers', mayStart: true }], clients: [jumpClient(3), jumpClient(7)] });
+    expect(store.getState()).toMatchObject({ jumpSelected: 7, jumpFilter: initialJump.jumpFilter, pendingLink: null, notice: null });
+  });
+
+  it('a jump link to a client this technician may not see says so once the list has loaded', async () => {
+    const { api, store } = await signedInSetup();
+    api.emit('jump:changed', { groups: [{ id: 1, name: 'Servers', mayStart: true }], clients: [jumpClient(3)] });
+    api.emit('deep-link:opened', { target: 'jump', id: '9' });
+    expect(store.getState()).toMatchObject({ home: 'jump', jumpSelected: null, pendingLink: null });
+    expect(store.getState().notice?.message).toBe(LINK_GONE.jump);
   });
 });

@@ -49,12 +49,10 @@ export function wireStore(api: ConsoleApi, store: AppStore, options: WireOptions
       s().scriptRunsForgotten(t.requestId);
       s().sessionTransferred(t);
     }),
-    api.on('deep-link:opened', (link) => {
-      const known = link.target === 'session' && (s().queue.some((i) => i.requestId === link.id) || s().session?.requestId === link.id);
-      if (known) s().requestHighlighted(link.id);
-      else if (link.target === 'session') s().noticeRaised('ERR_NOT_FOUND', 'The linked request is not in your queue any more.');
-      // lifeline://jump/ID opens the jump list; the server decides what the technician may see in it.
-      else s().homeChanged('jump');
+    api.on('deep-link:opened', (link) => s().deepLinkOpened(link)),
+    // A link is followed once the console knows enough (signed in, queue or jump list loaded), whichever event brings that.
+    store.subscribe((state) => {
+      if (state.pendingLink) state.followPendingLink();
     }),
     options.onLinkChanged((state) => {
       s().linkChanged(state);

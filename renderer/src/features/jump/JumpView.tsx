@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import type { JumpChange, JumpClientSummary, JumpGroupSummary } from '../../../../shared/jump.js';
 import { useActions, useApi, useAppState } from '../../app/context.js';
 import { useAction } from '../../app/use-action.js';
@@ -21,6 +21,7 @@ export function JumpView() {
   const clients = useAppState((s) => s.jumpClients);
   const loaded = useAppState((s) => s.jumpLoaded);
   const filter = useAppState((s) => s.jumpFilter);
+  const selected = useAppState((s) => s.jumpSelected);
   const [error, setError] = useState<string | null>(null);
   const now = useNow(10_000);
 
@@ -65,7 +66,7 @@ export function JumpView() {
                 {group.name} <span className="muted small">{list.length}</span>
               </h3>
               <ul className="queue-list">
-                {list.map((c) => <JumpRow key={c.id} client={c} group={group} groups={groups} now={now} />)}
+                {list.map((c) => <JumpRow key={c.id} client={c} group={group} groups={groups} now={now} selected={c.id === selected} />)}
               </ul>
             </section>
           ))
@@ -99,8 +100,13 @@ function JumpFilters({ filter, osChoices, onChange }: { filter: JumpFilter; osCh
   );
 }
 
-function JumpRow({ client, group, groups, now }: { client: JumpClientSummary; group: JumpGroupSummary; groups: JumpGroupSummary[]; now: number }) {
+function JumpRow({ client, group, groups, now, selected }: { client: JumpClientSummary; group: JumpGroupSummary; groups: JumpGroupSummary[]; now: number; selected: boolean }) {
   const api = useApi();
+  const row = useRef<HTMLLIElement>(null);
+  // A lifeline://jump link pointed at this client.
+  useEffect(() => {
+    if (selected) row.current?.scrollIntoView({ block: 'nearest' });
+  }, [selected]);
   const isAdmin = useAppState((s) => s.technician?.role === 'admin');
   const [managing, setManaging] = useState(false);
   const start = useAction(() => api.invoke('jump:start', { clientId: client.id }));
@@ -110,7 +116,14 @@ function JumpRow({ client, group, groups, now }: { client: JumpClientSummary; gr
   const status = client.online ? 'online' : client.mode === 'passive' ? 'passive' : 'offline';
 
   return (
-    <li className="queue-item jump-client" data-testid="jump-client" data-client-id={client.id} data-status={status}>
+    <li
+      ref={row}
+      className={selected ? 'queue-item jump-client highlighted' : 'queue-item jump-client'}
+      aria-current={selected || undefined}
+      data-testid="jump-client"
+      data-client-id={client.id}
+      data-status={status}
+    >
       <div className="queue-item-main">
         <span className="customer">{client.name}</span>
         <span className="muted small">

@@ -6,10 +6,12 @@ import { useAction } from '../../app/use-action.js';
 import { useNow } from '../../app/use-now.js';
 import { formatClock } from '../../app/clock.js';
 import { ColleaguesPanel } from './ColleaguesPanel.js';
+import { QueueDetail } from './QueueDetail.js';
 import { formatWaiting } from './format.js';
 import { isForMe } from '../../store/desk.js';
 import { queueSections, type QueueSection } from './sections.js';
 import { SessionCodePanel } from './SessionCodePanel.js';
+import './queue.css';
 
 const EMPTY: Record<QueueSection['kind'], string> = {
   personal: 'No one is waiting for you. Requests made with your session codes appear here.',
@@ -22,13 +24,14 @@ export function QueueView() {
   const teams = useAppState((s) => s.teams);
   const me = useAppState((s) => s.technician?.id ?? null);
   const sections = useMemo(() => queueSections(queue, teams, me), [queue, teams, me]);
-  const highlighted = useAppState((s) => s.highlighted);
+  const selectedId = useAppState((s) => s.selected);
+  const selected = queue.find((i) => i.requestId === selectedId && i.status === 'waiting') ?? null;
   const now = useNow();
 
   return (
-    <main className="queue-page">
+    <main className={selected ? 'queue-page with-detail' : 'queue-page'}>
       <SessionCodePanel />
-      <div className="desk-layout">
+      <div className={selected ? 'desk-layout with-detail' : 'desk-layout'}>
         <div className="desk-queues">
           {sections.map((section) => (
             <section
@@ -47,26 +50,28 @@ export function QueueView() {
               ) : (
                 <ul className="queue-list">
                   {section.items.map((item) => (
-                    <QueueRow key={item.requestId} item={item} now={now} forMe={isForMe(item, me)} highlighted={item.requestId === highlighted} />
+                    <QueueRow key={item.requestId} item={item} now={now} forMe={isForMe(item, me)} selected={item.requestId === selectedId} />
                   ))}
                 </ul>
               )}
             </section>
           ))}
         </div>
+        {selected && <QueueDetail key={selected.requestId} item={selected} />}
         <ColleaguesPanel />
       </div>
     </main>
   );
 }
 
-function QueueRow({ item, now, forMe, highlighted }: { item: QueueItem; now: number; forMe: boolean; highlighted: boolean }) {
+function QueueRow({ item, now, forMe, selected }: { item: QueueItem; now: number; forMe: boolean; selected: boolean }) {
   const api = useApi();
-  const { noticeRaised } = useActions();
+  const { noticeRaised, requestSelected } = useActions();
+  const messages = useAppState((s) => s.chat[item.requestId]?.filter((m) => m.from === 'user').length ?? 0);
   const row = useRef<HTMLLIElement>(null);
   useEffect(() => {
-    if (highlighted) row.current?.scrollIntoView({ block: 'nearest' });
-  }, [highlighted]);
+    if (selected) row.current?.scrollIntoView({ block: 'nearest' });
+  }, [selected]);
   const accept = useAction(async () => {
     try {
       await api.invoke('queue:accept', { requestId: item.requestId });
@@ -79,10 +84,11 @@ function QueueRow({ item, now, forMe, highlighted }: { item: QueueItem; now: num
     }
   });
   const agent = item.agentOnline && item.agent ? item.agent : null;
-  const classes = ['queue-item', highlighted && 'highlighted', forMe && 'for-me'].filter(Boolean).join(' ');
+  const classes = ['queue-item', 'selectable', selected && 'highlighted', forMe && 'for-me'].filter(Boolean).join(' ');
 
   return (
-    <li ref={row} className={classes} data-testid="queue-item" data-request-id={item.requestId}>
+    // A click anywhere on the row opens it too; the Chat button is the way for the keyboard.
+    <li ref={row} className={classes} data-testid="queue-item" data-request-id={item.requestId} onClick={() => requestSelected(item.requestId)}>
       <div className="queue-item-main">
         <span className="customer">
           {item.customerName}
@@ -105,6 +111,18 @@ function QueueRow({ item, now, forMe, highlighted }: { item: QueueItem; now: num
       <span className="waiting" data-testid="queue-waiting" title={`Waiting since ${formatClock(item.createdAt)}`}>
         {formatWaiting(now - item.createdAt)}
       </span>
+      <button
+        className="button"
+        data-testid="queue-chat"
+        aria-expanded={selected}
+        title="The request's details and chat: you may answer before accepting"
+        onClick={(e) => {
+          e.stopPropagation();
+          requestSelected(selected ? null : item.requestId);
+        }}
+      >
+        Chat{messages > 0 && <span className="count" data-testid="queue-chat-count">{messages}</span>}
+      </button>
       <button className="button primary" data-testid="queue-accept" disabled={accept.pending} onClick={() => void accept.run()}>
         {accept.pending ? 'Accepting…' : 'Accept'}
       </button>
