@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AuthService } from '../auth/service.js';
 import { CodeService } from '../codes/service.js';
 import { openDatabase, type Db } from '../db/index.js';
-import { QueueService, canAct, parseAgentInfo } from './service.js';
+import { QueueService, canAct, canChat, parseAgentInfo } from './service.js';
 
 let dir: string;
 let db: Db;
@@ -138,5 +138,31 @@ describe('agent info and permissions', () => {
     const row = await queue.getOrThrow(id);
     expect(canAct(row, alice)).toBe(true);
     expect(canAct(row, bob)).toBe(false);
+  });
+
+  it('who may chat in a waiting request is who may accept it; once accepted, only the session\'s technicians', async () => {
+    const team = await db.insertInto('teams').values({ name: 'Printers', routing: 'least_busy', created_at: 1 }).returning('id').executeTakeFirstOrThrow();
+    await db.insertInto('team_members').values({ team_id: team.id, technician_id: bob, skills: '[]' }).execute();
+    const personal = await newRequest(alice);
+    const teamRequest = await newRequest(alice, 'Bo');
+    await db.updateTable('requests').set({ queue: 'team', team_id: team.id, technician_id: null }).where('id', '=', teamRequest).execute();
+    const general = await newRequest(alice, 'Cy');
+    await db.updateTable('requests').set({ queue: 'general', technician_id: null }).where('id', '=', general).execute();
+
+    const chatters = async (id: string) => {
+      const row = await queue.getOrThrow(id);
+      const out: number[] = [];
+      for (const t of [alice, bob]) if (canChat(row, await queue.viewer(t), [])) out.push(t);
+      return out;
+    };
+    expect(await chatters(personal)).toEqual([alice]);
+    expect(await chatters(teamRequest)).toEqual([bob]);
+    expect(await chatters(general)).toEqual([alice, bob]);
+    // The accept's own rule agrees: Alice may not take the team's request, Bob may.
+    await expect(queue.accept(teamRequest, alice)).rejects.toMatchObject({ code: 'ERR_PERMISSION' });
+    await queue.accept(teamRequest, bob);
+    await queue.accept(general, bob);
+    expect(await chatters(teamRequest)).toEqual([bob]);
+    expect(await chatters(general)).toEqual([bob]);
   });
 });
