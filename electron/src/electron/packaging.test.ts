@@ -89,9 +89,10 @@ describe('builder config', () => {
     expect(entry).toMatchObject({ Name: config.productName, StartupWMClass: config.productName, Categories: 'Network;RemoteAccess;' });
     expect(config.linux.executableName).toBe('lifeline-console');
   });
-  it('updates with electron-updater\'s generic provider from the LIFELINE_UPDATE_URL given at packaging', async () => {
+  it('updates with electron-updater\'s generic provider from the LIFELINE_UPDATE_URL given at packaging, one byte range per request', async () => {
     const config = await getConfig(root, builderConfigPath);
-    expect(config.publish).toEqual([{ provider: 'generic', url: '${env.LIFELINE_UPDATE_URL}' }]);
+    // The server's /updates/ serves single ranges (server/src/http/app.ts), not multipart ones.
+    expect(config.publish).toEqual([{ provider: 'generic', url: '${env.LIFELINE_UPDATE_URL}', useMultipleRangeRequest: false }]);
   });
   it('has PNG icons of the sizes their names say, a 512 px app icon (dmg and NSIS need at least that) and a square tray icon', async () => {
     const config = await getConfig(root, builderConfigPath);
@@ -175,7 +176,7 @@ describe('packaging', () => {
     const unpacked = path.join(project, 'out/linux-unpacked');
     expect(readWire(path.join(unpacked, 'lifeline-console'))).toEqual(expectedWire());
     expect(fs.readdirSync(path.join(unpacked, 'resources')).sort()).toEqual(['app-update.yml', 'app.asar']);
-    expect(fs.readFileSync(path.join(unpacked, 'resources/app-update.yml'), 'utf8')).toMatch(/^provider: generic\nurl: https:\/\/support\.example\.com\/updates\/\n/);
+    expect(fs.readFileSync(path.join(unpacked, 'resources/app-update.yml'), 'utf8')).toMatch(/^provider: generic\nurl: https:\/\/support\.example\.com\/updates\/\nuseMultipleRangeRequest: false\n/);
   });
   it('npm run package refuses in one line, with exit code 2, when LIFELINE_UPDATE_URL is not set', () => {
     const env = { ...process.env };

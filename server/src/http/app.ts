@@ -41,7 +41,7 @@ export function createHttpHandler(ctx: ServerContext) {
     try {
       if (req.method === 'GET' && STATIC[url.pathname]) return serveStatic(res, STATIC[url.pathname]!);
       if (req.method === 'GET' && url.pathname === '/api/health') return json(res, 200, { ok: true });
-      if (req.method === 'GET' && url.pathname.startsWith('/updates/')) return serveUpdate(ctx.updatesDir, url.pathname.slice('/updates/'.length), res);
+      if (req.method === 'GET' && url.pathname.startsWith('/updates/')) return serveUpdate(ctx.updatesDir, url.pathname.slice('/updates/'.length), req, res);
       if (req.method === 'POST' && url.pathname === '/api/login') {
         const body = await readBody(req, LoginRequest);
         const r = await ctx.auth.login(body.username, body.password);
@@ -126,20 +126,60 @@ function serveStatic(res: ServerResponse, entry: { file: string; type: string })
 
 /**
  * The console's auto-update feed (electron-updater, generic provider): files
- * an admin drops into data/updates. Only plain file names, nothing else.
+ * an admin drops into data/updates. Only plain file names, nothing else. A
+ * single byte range is served as 206 (electron-updater's differential
+ * download asks for one range at a time: useMultipleRangeRequest is off in
+ * the builder config); several ranges get the whole file.
  */
-function serveUpdate(dir: string, name: string, res: ServerResponse): void {
-  const file = path.join(dir, decodeURIComponent(name));
-  if (!/^[\w.-]+$/.test(decodeURIComponent(name)) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
+function serveUpdate(dir: string, encodedName: string, req: IncomingMessage, res: ServerResponse): void {
+  let name: string;
+  try {
+    name = decodeURIComponent(encodedName);
+  } catch {
+    throw new LifelineError('ERR_BAD_MESSAGE', 'The update file name is not a valid URL path.');
+  }
+  const file = path.join(dir, name);
+  if (!/^[\w.-]+$/.test(name) || /^\.+$/.test(name) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
     throw new LifelineError('ERR_NOT_FOUND', 'No such update file.');
   }
-  res.writeHead(200, {
+  const size = fs.statSync(file).size;
+  const headers = {
     'content-type': file.endsWith('.yml') ? 'text/yaml; charset=utf-8' : 'application/octet-stream',
-    'content-length': fs.statSync(file).size,
+    'accept-ranges': 'bytes',
     'x-content-type-options': 'nosniff',
     'cache-control': 'no-cache',
-  });
+  };
+  const range = byteRange(req.headers.range, size);
+  if (range === 'unsatisfiable') {
+    res.writeHead(416, { ...headers, 'content-range': `bytes */${size}`, 'content-length': 0 });
+    res.end();
+    return;
+  }
+  if (range) {
+    res.writeHead(206, { ...headers, 'content-range': `bytes ${range.start}-${range.end}/${size}`, 'content-length': range.end - range.start + 1 });
+    fs.createReadStream(file, range).pipe(res);
+    return;
+  }
+  res.writeHead(200, { ...headers, 'content-length': size });
   fs.createReadStream(file).pipe(res);
+}
+
+/**
+ * One `bytes=` range of a file of `size` bytes (RFC 9110, 14.1.2), inclusive;
+ * null when the whole file is to be sent: no Range header, or one this server
+ * does not honour (several ranges, another unit, bad syntax).
+ */
+export function byteRange(header: string | undefined, size: number): { start: number; end: number } | 'unsatisfiable' | null {
+  const m = /^bytes=(\d*)-(\d*)$/.exec(header?.trim() ?? '');
+  if (!m || (m[1] === '' && m[2] === '')) return null;
+  if (m[1] === '') { // the last N bytes
+    const suffix = Number(m[2]);
+    return suffix === 0 || size === 0 ? 'unsatisfiable' : { start: Math.max(0, size - suffix), end: size - 1 };
+  }
+  const start = Number(m[1]);
+  const end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
+  if (m[2] !== '' && Number(m[2]) < start) return null;
+  return start >= size ? 'unsatisfiable' : { start, end };
 }
 
 export async function readBody<S extends z.ZodType>(req: IncomingMessage, schema: S): Promise<z.infer<S>> {
