@@ -224,6 +224,13 @@ export async function startServer(extraArgs: string[] = []): Promise<LifelineSer
   };
 }
 
+/** Starts a server stopped with `server.proc.stop()` again on its port and data, as after an update; the caller stops the new process. */
+export async function startServerAgain(server: LifelineServer, extraArgs: string[] = []): Promise<Proc> {
+  const proc = run(TSX, ['server/src/main.ts', '--port', new URL(server.url).port, '--data', server.dataDir, ...extraArgs]);
+  await waitForLine(proc, /support server on (http\S+)/, 'restarted server URL');
+  return proc;
+}
+
 /** The server's admin CLI on `dataDir`, as an administrator runs it: its output, or an error carrying it. */
 export async function adminCli(dataDir: string, ...args: string[]): Promise<string> {
   const p = run(TSX, ['server/src/cli.ts', ...args, '--data', dataDir]);
