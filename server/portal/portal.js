@@ -10,12 +10,23 @@
   try { saved = JSON.parse(sessionStorage.getItem(STORE_KEY) || 'null'); } catch (e) { saved = null; }
 
   var ws = null;
+  var timer = null;
   var retryMs = 500;
+  var joined = false;
   var ended = false;
+  // True once this connection's history arrived: before it, new messages wait in the outbox so they keep their order.
+  var live = false;
   var seen = {};
-  // Messages typed while offline wait here and go out on reconnect; the
-  // server drops duplicates by clientId, so nothing is lost or doubled.
-  var outbox = [];
+  // Messages not yet stored by the server wait here, kept with the resume key
+  // so neither a lost connection nor a reload loses them. They go out again
+  // on each reconnect; the server stores a clientId once, so none is doubled.
+  var outbox = (saved && saved.outbox) || [];
+
+  function keep() {
+    if (!saved || ended) return;
+    saved.outbox = outbox;
+    sessionStorage.setItem(STORE_KEY, JSON.stringify(saved));
+  }
 
   // Both ways in end the same: a request, a resume key, and the client's command.
   function start(path, body, err) {
@@ -25,7 +36,7 @@
       .then(function (data) {
         if (data.error) { err.textContent = data.error.message; err.hidden = false; return; }
         saved = data;
-        sessionStorage.setItem(STORE_KEY, JSON.stringify(data));
+        keep();
         enterSession();
       })
       .catch(function () { err.textContent = 'Could not reach the support server. Check your connection and try again.'; err.hidden = false; });
@@ -74,32 +85,50 @@
       $('session-code').textContent = String(saved.code).replace(/^(\d{3})(\d{3})(\d{4})$/, '$1 $2 $3');
       $('session-code-line').hidden = false;
     }
+    // Typed before a reload and not stored yet: shown as sending, sent once connected.
+    outbox.forEach(addPending);
+    joined = true;
     connect();
   }
 
   function connect() {
+    clearTimeout(timer);
+    timer = null;
+    // A browser that knows it is offline says when it is back ('online' below): no point retrying before.
+    if (!joined || ended || ws || !navigator.onLine) return;
     var proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
-    ws = new WebSocket(proto + '//' + location.host + '/ws');
-    ws.onopen = function () {
+    var sock = ws = new WebSocket(proto + '//' + location.host + '/ws');
+    live = false;
+    sock.onopen = function () {
       retryMs = 500;
-      ws.send(JSON.stringify({ type: 'hello', role: 'portal', resumeKey: saved.resumeKey }));
-      outbox.forEach(sendChat);
+      sock.send(JSON.stringify({ type: 'hello', role: 'portal', resumeKey: saved.resumeKey }));
     };
-    ws.onmessage = function (ev) {
+    sock.onmessage = function (ev) {
       var msg;
       try { msg = JSON.parse(ev.data); } catch (e) { return; }
       if (msg.type === 'session:state') render(msg.state);
-      else if (msg.type === 'chat:history') msg.messages.forEach(addMessage);
+      else if (msg.type === 'chat:history') {
+        // What the history holds is stored; the rest of the outbox goes out again, in order.
+        msg.messages.forEach(addMessage);
+        live = true;
+        outbox.forEach(sendChat);
+      }
       else if (msg.type === 'chat:message') addMessage(msg.message);
       else if (msg.type === 'error') showError(msg);
     };
-    ws.onclose = function () {
+    sock.onclose = function () {
+      if (ws !== sock) return;
+      ws = null;
+      live = false;
       if (ended) return;
       $('status').textContent = 'Connection lost, reconnecting…';
-      setTimeout(connect, retryMs);
+      timer = setTimeout(connect, retryMs);
       retryMs = Math.min(retryMs * 2, 10000);
     };
   }
+  // A socket can outlive the network by minutes; the browser's word that it is offline ends it now.
+  window.addEventListener('offline', function () { if (ws) ws.close(); });
+  window.addEventListener('online', connect);
 
   function showError(msg) {
     if (msg.code === 'ERR_SESSION_ENDED' || msg.code === 'ERR_NOT_AUTHENTICATED') {
@@ -174,34 +203,68 @@
     if (!text) return;
     var item = { clientId: 'p-' + Date.now().toString(36) + '-' + Math.random().toString(36).slice(2), text: text };
     outbox.push(item);
+    keep();
     $('chat-input').value = '';
-    addMessage({ id: item.clientId, from: 'user', author: 'You', text: text, at: Date.now(), pending: true });
+    addPending(item);
     sendChat(item);
   });
 
   function sendChat(item) {
-    if (ws && ws.readyState === 1) ws.send(JSON.stringify({ type: 'chat:send', text: item.text, clientId: item.clientId }));
+    if (live && ws && ws.readyState === 1) ws.send(JSON.stringify({ type: 'chat:send', text: item.text, clientId: item.clientId }));
   }
 
+  function messageItem(from, author, text) {
+    var li = document.createElement('li');
+    li.setAttribute('data-testid', 'portal-chat-message');
+    li.className = from;
+    var who = document.createElement('span');
+    who.className = 'who';
+    who.textContent = from === 'system' ? '' : author + ':';
+    li.appendChild(who);
+    var body = document.createElement('span');
+    body.setAttribute('data-testid', 'portal-chat-text');
+    body.textContent = text;
+    li.appendChild(body);
+    return li;
+  }
+
+  // Ours, not stored yet: last in the list, marked as sending.
+  function addPending(item) {
+    var li = messageItem('user', 'You', item.text);
+    li.className += ' pending';
+    li.setAttribute('data-client-id', item.clientId);
+    var note = document.createElement('span');
+    note.className = 'sending';
+    note.setAttribute('data-testid', 'portal-chat-sending');
+    note.textContent = ' sending…';
+    li.appendChild(note);
+    show(li, null);
+  }
+
+  // Stored messages in the server's order (a history after a reconnect may
+  // hold some older than what is shown), before ours still sending.
   function addMessage(m) {
     if (seen[m.id]) return;
     seen[m.id] = true;
-    if (!m.pending && m.clientId) {
+    var items = Array.prototype.slice.call($('messages').children);
+    if (m.clientId) {
       // Our own message came back stored: drop it from the outbox and replace its pending copy.
       outbox = outbox.filter(function (o) { return o.clientId !== m.clientId; });
-      var pending = document.querySelector('[data-client-id="' + m.clientId + '"]');
-      if (pending) pending.remove();
+      keep();
+      items = items.filter(function (li) {
+        if (li.getAttribute('data-client-id') !== m.clientId) return true;
+        li.remove();
+        return false;
+      });
     }
-    var li = document.createElement('li');
-    li.setAttribute('data-testid', 'portal-chat-message');
-    li.className = m.from + (m.pending ? ' pending' : '');
-    if (m.pending) li.setAttribute('data-client-id', m.id);
-    var who = document.createElement('span');
-    who.className = 'who';
-    who.textContent = m.from === 'system' ? '' : m.author + ':';
-    li.appendChild(who);
-    li.appendChild(document.createTextNode(m.text));
-    $('messages').appendChild(li);
+    var li = messageItem(m.from, m.author, m.text);
+    li.setAttribute('data-id', String(m.id));
+    var next = items.filter(function (el) { return el.hasAttribute('data-client-id') || Number(el.getAttribute('data-id')) > m.id; })[0];
+    show(li, next || null);
+  }
+
+  function show(li, before) {
+    $('messages').insertBefore(li, before);
     $('messages').scrollTop = $('messages').scrollHeight;
   }
 
