@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { QueueItem } from '../../../shared/protocol.js';
-import { deepLinkFromArgv, isOpenableExternally, newlyWaiting, parseDeepLink, restoreBounds, trayLabel } from './desktop.js';
+import path from 'node:path';
+import {
+  createLinkDelivery, createQueueWatch, deepLinkFromArgv, devProtocolClient, parseDeepLink, restoreBounds, trayMenu, trayTooltip, waitingCount, type DeepLink,
+} from './desktop.js';
 
 const item = (requestId: string, status: QueueItem['status'] = 'waiting'): QueueItem => ({
   requestId, customerName: `c-${requestId}`, createdAt: 0, status, agentOnline: false, portalOnline: false, agent: null,
@@ -37,23 +40,64 @@ describe('remembered window bounds', () => {
   });
 });
 
-describe('tray and notifications', () => {
-  it('the tray counts waiting requests only', () => {
-    expect(trayLabel([])).toBe('Lifeline: no requests waiting');
-    expect(trayLabel([item('a'), item('b', 'active')])).toBe('Lifeline: 1 request waiting');
-    expect(trayLabel([item('a'), item('b')])).toBe('Lifeline: 2 requests waiting');
+describe('deep link delivery', () => {
+  it('holds a link that arrives before the renderer has loaded and delivers it once, when it has', () => {
+    const got: DeepLink[] = [];
+    const links = createLinkDelivery((l) => got.push(l));
+    links.push({ target: 'session', id: 'a' });
+    links.push(null);
+    expect(got).toEqual([]);
+    links.rendererReady();
+    links.rendererReady();
+    expect(got).toEqual([{ target: 'session', id: 'a' }]);
   });
-  it('a request is announced once, when it starts waiting', () => {
-    expect(newlyWaiting(new Set(), [item('a'), item('b', 'active')]).map((i) => i.requestId)).toEqual(['a']);
-    expect(newlyWaiting(new Set(['a']), [item('a'), item('c')]).map((i) => i.requestId)).toEqual(['c']);
+  it('delivers at once to a loaded renderer, and holds again while it reloads or is closed', () => {
+    const got: DeepLink[] = [];
+    const links = createLinkDelivery((l) => got.push(l));
+    links.rendererReady();
+    links.push({ target: 'jump', id: '1' });
+    links.rendererGone();
+    links.push({ target: 'jump', id: '2' });
+    links.push({ target: 'jump', id: '3' });
+    expect(got.map((l) => l.id)).toEqual(['1']);
+    links.rendererReady();
+    expect(got.map((l) => l.id)).toEqual(['1', '3']);
   });
 });
 
-describe('external links from chat', () => {
-  it('only plain https links may be opened', () => {
-    expect(isOpenableExternally('https://example.com/help')).toBe(true);
-    for (const bad of ['http://example.com', 'file:///etc/passwd', 'javascript:alert(1)', 'smb://host/share', 'https://user:pw@example.com', 'nonsense']) {
-      expect(isOpenableExternally(bad)).toBe(false);
-    }
+describe('the protocol client registration', () => {
+  it('starts Electron with the app\'s folder when run from source, and the app itself when installed', () => {
+    expect(devProtocolClient({ defaultApp: true, execPath: '/x/electron', argv: ['/x/electron', '.'] })).toEqual({ execPath: '/x/electron', args: [path.resolve('.')] });
+    expect(devProtocolClient({ execPath: '/opt/Lifeline/lifeline', argv: ['/opt/Lifeline/lifeline'] })).toBeNull();
+  });
+});
+
+describe('tray and notifications', () => {
+  it('the tray counts waiting requests only, in its tooltip and its menu\'s first line', () => {
+    expect(waitingCount([item('a'), item('b', 'active'), item('c')])).toBe(2);
+    expect(trayTooltip(0)).toBe('Lifeline: No waiting requests');
+    expect(trayTooltip(1)).toBe('Lifeline: 1 waiting request');
+    const open = () => undefined;
+    const quit = () => undefined;
+    expect(trayMenu(3, { open, quit })).toEqual([
+      { label: '3 waiting requests', enabled: false },
+      { type: 'separator' },
+      { label: 'Open console', click: open },
+      { type: 'separator' },
+      { label: 'Quit', click: quit },
+    ]);
+  });
+  it('what is already waiting at sign-in is not announced; a request is announced once, when it starts waiting', () => {
+    const watch = createQueueWatch();
+    const ids = (items: { requestId: string }[]) => items.map((i) => i.requestId);
+    expect(watch.changed([item('a'), item('b')])).toEqual([]);
+    expect(ids(watch.changed([item('a'), item('b'), item('c'), item('d', 'active')]))).toEqual(['c']);
+    expect(watch.changed([item('a'), item('b'), item('c')])).toEqual([]);
+    // Taken and transferred back: it waits anew.
+    watch.changed([item('a', 'active')]);
+    expect(ids(watch.changed([item('a')]))).toEqual(['a']);
+    watch.signedOut();
+    expect(watch.changed([item('a'), item('e')])).toEqual([]);
+    expect(ids(watch.changed([item('a'), item('e'), item('f')]))).toEqual(['f']);
   });
 });

@@ -1,8 +1,10 @@
 /**
  * Desktop integration decisions, as pure functions so they are tested without
- * the Electron binary: deep links, the remembered window bounds, the tray
- * label, and which queue entries deserve a notification.
+ * the Electron binary: deep links and their delivery, the remembered window
+ * bounds, the tray's count and menu, and which queue entries deserve a
+ * notification.
  */
+import path from 'node:path';
 import type { QueueItem } from '../../../shared/protocol.js';
 
 export const DEEP_LINK_SCHEME = 'lifeline';
@@ -58,22 +60,99 @@ export function restoreBounds(saved: unknown, workAreas: readonly Bounds[]): Par
   return visible ? bounds : { width: bounds.width, height: bounds.height };
 }
 
-export function trayLabel(items: readonly QueueItem[]): string {
-  const waiting = items.filter((i) => i.status === 'waiting').length;
-  return waiting === 0 ? 'Lifeline: no requests waiting' : `Lifeline: ${waiting} request${waiting === 1 ? '' : 's'} waiting`;
+/** Requests waiting to be taken: what the tray and the dock badge count. */
+export function waitingCount(items: readonly QueueItem[]): number {
+  return items.filter((i) => i.status === 'waiting').length;
 }
 
-/** Requests that are waiting now and were not waiting before: each gets one notification. */
-export function newlyWaiting(before: ReadonlySet<string>, items: readonly QueueItem[]): QueueItem[] {
+/** "3 waiting requests": the tray menu's first line. */
+export function waitingLabel(count: number): string {
+  if (count === 0) return 'No waiting requests';
+  return `${count} waiting request${count === 1 ? '' : 's'}`;
+}
+
+export function trayTooltip(count: number): string {
+  return `Lifeline: ${waitingLabel(count)}`;
+}
+
+export interface TrayMenuItem {
+  label?: string;
+  type?: 'separator';
+  enabled?: boolean;
+  click?: () => void;
+}
+
+/** The tray's menu: the count (a label, not a command), then opening the console and quitting. */
+export function trayMenu(count: number, actions: { open: () => void; quit: () => void }): TrayMenuItem[] {
+  return [
+    { label: waitingLabel(count), enabled: false },
+    { type: 'separator' },
+    { label: 'Open console', click: actions.open },
+    { type: 'separator' },
+    { label: 'Quit', click: actions.quit },
+  ];
+}
+
+/**
+ * Decides which queue entries deserve an OS notification: a request that
+ * starts waiting, once. The first queue seen after signing in only sets the
+ * baseline: what was already waiting then is in the console's list, not news.
+ */
+export function createQueueWatch() {
+  let waiting: Set<string> | null = null;
+  return {
+    /** A new queue snapshot: returns the requests to announce. */
+    changed(items: readonly QueueItem[]): QueueItem[] {
+      const fresh = waiting ? newlyWaiting(waiting, items) : [];
+      waiting = new Set(items.filter((i) => i.status === 'waiting').map((i) => i.requestId));
+      return fresh;
+    },
+    /** After signing out, the next sign-in's first snapshot is a baseline again. */
+    signedOut(): void {
+      waiting = null;
+    },
+  };
+}
+
+/** Requests that are waiting now and were not waiting before. */
+function newlyWaiting(before: ReadonlySet<string>, items: readonly QueueItem[]): QueueItem[] {
   return items.filter((i) => i.status === 'waiting' && !before.has(i.requestId));
 }
 
-/** Links from chat come from untrusted remote users: only https may leave the app, and only after the technician confirms. */
-export function isOpenableExternally(url: string): boolean {
-  try {
-    const u = new URL(url);
-    return u.protocol === 'https:' && u.username === '' && u.password === '';
-  } catch {
-    return false;
-  }
+/**
+ * Hands deep links to the renderer exactly once each. A link that arrives
+ * before the renderer has loaded (a cold start from a link, a window still
+ * opening, a reload) waits, and is delivered when it has; a newer link
+ * replaces a waiting one.
+ */
+export function createLinkDelivery(deliver: (link: DeepLink) => void) {
+  let pending: DeepLink | null = null;
+  let ready = false;
+  return {
+    push(link: DeepLink | null): void {
+      if (!link) return;
+      if (ready) deliver(link);
+      else pending = link;
+    },
+    rendererReady(): void {
+      ready = true;
+      const link = pending;
+      pending = null;
+      if (link) deliver(link);
+    },
+    rendererGone(): void {
+      ready = false;
+    },
+  };
+}
+
+/**
+ * How the OS must start the console for a lifeline:// link when it runs from
+ * source (`electron .`, process.defaultApp): Electron with the app's folder,
+ * or the link would open bare Electron. Null for an installed app.
+ */
+export function devProtocolClient(proc: { defaultApp?: boolean; execPath: string; argv: readonly string[] }): { execPath: string; args: string[] } | null {
+  const appPath = proc.argv[1];
+  if (!proc.defaultApp || appPath === undefined) return null;
+  return { execPath: proc.execPath, args: [path.resolve(appPath)] };
 }

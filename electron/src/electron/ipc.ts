@@ -6,7 +6,7 @@
  */
 import {
   CONSOLE_EVENTS, CONSOLE_REQUESTS, dispatchRequest, isEventName, isRequestChannel,
-  type ConsoleApi, type ConsoleHandlers, type DispatchResult, type Disposer, type EventName,
+  type ConsoleApi, type ConsoleHandlers, type DispatchResult, type Disposer, type EmitEvent, type EventName,
 } from '../../../shared/console-contract.js';
 import { LifelineError, type WireError } from '../../../shared/errors.js';
 import { originOf } from './security.js';
@@ -21,6 +21,14 @@ export interface InvokeEvent {
 export interface IpcMainLike {
   handle(channel: string, listener: (event: InvokeEvent, payload: unknown) => Promise<unknown>): void;
   removeHandler(channel: string): void;
+}
+export interface ContextBridgeLike {
+  exposeInMainWorld(apiKey: string, api: unknown): void;
+}
+/** A window the core's events go to. */
+export interface RendererWindowLike {
+  isDestroyed(): boolean;
+  webContents: { isDestroyed(): boolean; send(channel: string, payload: unknown): void };
 }
 export interface IpcRendererLike {
   invoke(channel: string, payload: unknown): Promise<unknown>;
@@ -51,6 +59,19 @@ export function registerIpcHandlers(ipcMain: IpcMainLike, handlers: ConsoleHandl
     if (disposed) return;
     disposed = true;
     for (const channel of channels) ipcMain.removeHandler(channel);
+  };
+}
+
+/**
+ * The core's events, sent to each console window that is still open. The
+ * core outlives its windows (the console keeps running in the tray), so a
+ * window closed meanwhile is skipped, not an error.
+ */
+export function createEventForwarder(windows: () => Iterable<RendererWindowLike>): EmitEvent {
+  return (event, payload) => {
+    for (const w of windows()) {
+      if (!w.isDestroyed() && !w.webContents.isDestroyed()) w.webContents.send(event, payload);
+    }
   };
 }
 
@@ -88,4 +109,9 @@ export function createPreloadApi(ipcRenderer: IpcRendererLike): ConsoleApi {
       };
     },
   };
+}
+
+/** All the preload does: the console contract as `window.lifeline`, and nothing else. */
+export function exposeConsoleApi(contextBridge: ContextBridgeLike, ipcRenderer: IpcRendererLike): void {
+  contextBridge.exposeInMainWorld('lifeline', createPreloadApi(ipcRenderer));
 }

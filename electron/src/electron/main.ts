@@ -1,114 +1,136 @@
 /**
- * Electron main process: windows, IPC and desktop integration only.
+ * Electron main process: windows, the tray and notifications only.
  * Everything the console does lives in the console core; every security
- * setting lives in security.ts; every decision worth testing in desktop.ts.
+ * setting lives in security.ts; the IPC wiring in ipc.ts; every desktop
+ * decision worth testing in desktop.ts; update checks in updates.ts.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import {
   app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, net, Notification, protocol, safeStorage, screen, session, shell, Tray,
 } from 'electron';
 import electronUpdater from 'electron-updater';
-import type { EmitEvent } from '../../../shared/console-contract.js';
+import type { EmitEvent, EventOf } from '../../../shared/console-contract.js';
 import type { QueueItem } from '../../../shared/protocol.js';
-import { createConsoleCore } from '../core/console-core.js';
-import { DEEP_LINK_SCHEME, deepLinkFromArgv, isOpenableExternally, newlyWaiting, parseDeepLink, restoreBounds, trayLabel, type DeepLink } from './desktop.js';
-import { registerIpcHandlers } from './ipc.js';
-import { APP_ORIGIN, APP_SCHEME, CSP, isPermissionAllowed, originOf, secureWebPreferences } from './security.js';
+import { createConsoleCore, type ConsoleCore } from '../core/console-core.js';
+import {
+  createLinkDelivery, createQueueWatch, DEEP_LINK_SCHEME, deepLinkFromArgv, devProtocolClient, parseDeepLink, restoreBounds, trayMenu, trayTooltip, waitingCount,
+} from './desktop.js';
+import { createEventForwarder, registerIpcHandlers } from './ipc.js';
+import { APP_ENTRY_URL, APP_ORIGIN, applySecurityDefaults, secureWebPreferences } from './security.js';
 import { createSafeTokenStore } from './token-store.js';
+import { scheduleUpdateChecks } from './updates.js';
 
 const appDir = app.getAppPath();
-const rendererDir = path.join(appDir, 'dist/renderer');
 const serverUrl = process.env.LIFELINE_SERVER ?? 'http://127.0.0.1:8080';
 const stateFile = () => path.join(app.getPath('userData'), 'window-state.json');
-
-// Every renderer runs in Chromium's OS sandbox, including any we forget to configure.
-app.enableSandbox();
-// The renderer is served from a privileged custom scheme, never file://, so it has a real origin for CSP and checks.
-protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+const log = (line: string) => process.stderr.write(`${new Date().toISOString()} lifeline-console: ${line}\n`);
 
 let win: BrowserWindow | null = null;
 let tray: Tray | null = null;
-let pendingLink: DeepLink | null = deepLinkFromArgv(process.argv);
-let emitToRenderer: EmitEvent | null = null;
+let core: ConsoleCore | null = null;
+let shownCount: number | null = null;
+let stopUpdates: (() => void) | null = null;
+const forward = createEventForwarder(() => (win ? [win] : []));
+const links = createLinkDelivery((link) => {
+  showWindow();
+  forward('deep-link:opened', link);
+});
+const queueWatch = createQueueWatch();
+
+const secured = applySecurityDefaults({
+  app, protocol, session,
+  confirmExternal: (url) => void confirmExternal(url),
+  rendererDir: path.join(appDir, 'dist/renderer'),
+  fetchFile: (url) => net.fetch(url),
+});
 
 if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
-  app.setAsDefaultProtocolClient(DEEP_LINK_SCHEME);
+  links.push(deepLinkFromArgv(process.argv));
+  const dev = devProtocolClient(process);
+  if (dev) app.setAsDefaultProtocolClient(DEEP_LINK_SCHEME, dev.execPath, dev.args);
+  else app.setAsDefaultProtocolClient(DEEP_LINK_SCHEME);
+  // Windows and Linux start a second instance with the link among its arguments.
   app.on('second-instance', (_e, argv) => {
     showWindow();
-    openLink(deepLinkFromArgv(argv));
+    links.push(deepLinkFromArgv(argv));
   });
-  // macOS delivers lifeline:// links here.
+  // macOS delivers lifeline:// links here, possibly before the app is ready.
   app.on('open-url', (e, url) => {
     e.preventDefault();
-    openLink(parseDeepLink(url));
+    showWindow();
+    links.push(parseDeepLink(url));
   });
-  app.on('web-contents-created', (_e, contents) => hardenContents(contents));
-  app.on('window-all-closed', () => app.quit());
-  void app.whenReady().then(start);
+  app.on('activate', showWindow);
+  // With its window closed the console lives on in the tray, still counting and announcing requests, until Quit.
+  app.on('window-all-closed', () => {
+    if (!tray) app.quit();
+  });
+  app.on('will-quit', () => {
+    stopUpdates?.();
+    core?.dispose();
+  });
+  void secured.then(start);
 }
 
 function start(): void {
-  protocol.handle(APP_SCHEME, serveRenderer);
-  session.defaultSession.setPermissionRequestHandler((wc, permission, callback) => callback(isPermissionAllowed(permission, wc.getURL())));
-  session.defaultSession.setPermissionCheckHandler((_wc, permission, origin) => isPermissionAllowed(permission, origin));
-  createWindow();
+  // One core for the app's lifetime: the window may close and come back, the sign-in and the queue stay.
+  core = createConsoleCore({ serverUrl, emit, log, tokenStore: createSafeTokenStore(safeStorage, path.join(app.getPath('userData'), 'session.bin')) });
+  registerIpcHandlers(ipcMain, core.handlers, APP_ORIGIN);
   createTray();
-  if (app.isPackaged) {
-    // Updates come from the customer's own server (generic provider, set at packaging time).
-    void electronUpdater.autoUpdater.checkForUpdatesAndNotify().catch(() => undefined);
-  }
+  createWindow();
+  // Updates come from the customer's own server (generic provider, set at packaging time).
+  if (app.isPackaged) stopUpdates = scheduleUpdateChecks(electronUpdater.autoUpdater, log);
 }
 
-function createWindow(): void {
-  const saved = readJson(stateFile());
-  const bounds = restoreBounds(saved, screen.getAllDisplays().map((d) => d.workArea));
-  win = new BrowserWindow({ ...bounds, title: 'Lifeline Console', show: false, webPreferences: secureWebPreferences(path.join(appDir, 'dist/electron/preload.cjs')) });
-  const w = win;
-  let waiting = new Set<string>();
-  const forward: EmitEvent = (event, payload) => {
-    if (event === 'queue:changed') {
-      const items = (payload as { items: QueueItem[] }).items;
-      notifyNew(newlyWaiting(waiting, items));
-      waiting = new Set(items.filter((i) => i.status === 'waiting').map((i) => i.requestId));
-      tray?.setToolTip(trayLabel(items));
-      if (process.platform === 'darwin') tray?.setTitle(waiting.size ? String(waiting.size) : '');
-      app.setBadgeCount(waiting.size);
-    }
-    if (!w.isDestroyed()) w.webContents.send(event, payload);
-  };
-  emitToRenderer = forward;
-  const core = createConsoleCore({ serverUrl, emit: forward, tokenStore: createSafeTokenStore(safeStorage, path.join(app.getPath('userData'), 'session.bin')) });
-  const disposeIpc = registerIpcHandlers(ipcMain, core.handlers, APP_ORIGIN);
+/** Every core event goes to the window; the queue also drives the tray and notifications. */
+const emit: EmitEvent = (event, payload) => {
+  if (event === 'queue:changed') {
+    const { items } = payload as EventOf<'queue:changed'>;
+    notifyNew(queueWatch.changed(items));
+    showCount(waitingCount(items));
+  }
+  if (event === 'connection:changed' && (payload as EventOf<'connection:changed'>).state === 'signed-out') {
+    queueWatch.signedOut();
+    showCount(0);
+  }
+  forward(event, payload);
+};
 
-  const saveBounds = () => {
-    if (!w.isDestroyed() && !w.isMinimized() && !w.isFullScreen()) fs.writeFileSync(stateFile(), JSON.stringify(w.getBounds()));
-  };
-  w.on('close', saveBounds);
+function createWindow(): void {
+  const bounds = restoreBounds(readJson(stateFile()), screen.getAllDisplays().map((d) => d.workArea));
+  const w = new BrowserWindow({ ...bounds, title: 'Lifeline Console', show: false, webPreferences: secureWebPreferences(path.join(appDir, 'dist/electron/preload.cjs')) });
+  win = w;
+  w.on('close', () => {
+    if (!w.isMinimized() && !w.isFullScreen()) fs.writeFileSync(stateFile(), JSON.stringify(w.getBounds()));
+  });
   w.on('closed', () => {
-    disposeIpc();
-    core.dispose();
-    emitToRenderer = null;
     win = null;
+    links.rendererGone();
   });
   w.once('ready-to-show', () => w.show());
-  w.webContents.on('did-finish-load', () => openLink(pendingLink));
-  void w.loadURL(`${APP_ORIGIN}/index.html`);
+  // The renderer subscribes to events while its scripts run, so a finished load means it listens.
+  w.webContents.on('did-start-loading', () => links.rendererGone());
+  w.webContents.on('did-finish-load', () => links.rendererReady());
+  void w.loadURL(APP_ENTRY_URL);
 }
 
 function createTray(): void {
-  const icon = nativeImage.createFromPath(path.join(appDir, 'build/icons/tray.png'));
-  tray = new Tray(icon);
-  tray.setToolTip(trayLabel([]));
-  tray.setContextMenu(Menu.buildFromTemplate([
-    { label: 'Show Lifeline Console', click: showWindow },
-    { type: 'separator' },
-    { label: 'Quit', click: () => app.quit() },
-  ]));
+  tray = new Tray(nativeImage.createFromPath(path.join(appDir, 'build/icons/tray.png')));
   tray.on('click', showWindow);
+  showCount(0);
+}
+
+function showCount(waiting: number): void {
+  if (!tray || waiting === shownCount) return;
+  shownCount = waiting;
+  tray.setToolTip(trayTooltip(waiting));
+  // Linux reads a tray menu only when it is set, so a changed count means a new menu.
+  tray.setContextMenu(Menu.buildFromTemplate(trayMenu(waiting, { open: showWindow, quit: () => app.quit() })));
+  if (process.platform === 'darwin') tray.setTitle(waiting ? String(waiting) : '');
+  app.setBadgeCount(waiting);
 }
 
 function notifyNew(items: QueueItem[]): void {
@@ -120,36 +142,13 @@ function notifyNew(items: QueueItem[]): void {
   }
 }
 
-function openLink(link: DeepLink | null): void {
-  if (!link) return;
-  if (!emitToRenderer || !win || win.webContents.isLoading()) {
-    pendingLink = link;
-    return;
-  }
-  pendingLink = null;
-  showWindow();
-  emitToRenderer('deep-link:opened', link);
-}
-
 function showWindow(): void {
+  // Links and second instances may come before the app is ready; start() opens the window then.
+  if (!core) return;
   if (!win) return createWindow();
   if (win.isMinimized()) win.restore();
   win.show();
   win.focus();
-}
-
-/** Deny by default: no navigation away from the app, no new windows, no webviews. */
-function hardenContents(contents: Electron.WebContents): void {
-  const stayInApp = (e: Electron.Event, url: string) => {
-    if (originOf(url) !== APP_ORIGIN) e.preventDefault();
-  };
-  contents.on('will-navigate', stayInApp);
-  contents.on('will-redirect', stayInApp);
-  contents.on('will-attach-webview', (e) => e.preventDefault());
-  contents.setWindowOpenHandler(({ url }) => {
-    if (isOpenableExternally(url)) void confirmExternal(url);
-    return { action: 'deny' };
-  });
 }
 
 async function confirmExternal(url: string): Promise<void> {
@@ -163,17 +162,6 @@ async function confirmExternal(url: string): Promise<void> {
   };
   const { response } = win ? await dialog.showMessageBox(win, options) : await dialog.showMessageBox(options);
   if (response === 0) await shell.openExternal(url);
-}
-
-async function serveRenderer(req: Request): Promise<Response> {
-  const rel = decodeURIComponent(new URL(req.url).pathname);
-  const file = path.resolve(rendererDir, `.${rel === '/' ? '/index.html' : rel}`);
-  if (!file.startsWith(rendererDir + path.sep)) return new Response('Not found', { status: 404 });
-  const res = await net.fetch(pathToFileURL(file).toString());
-  const headers = new Headers(res.headers);
-  headers.set('content-security-policy', CSP);
-  headers.set('x-content-type-options', 'nosniff');
-  return new Response(res.body, { status: res.status, headers });
 }
 
 function readJson(file: string): unknown {

@@ -5,8 +5,8 @@
  */
 import { contextBridge, ipcRenderer } from 'electron';
 import { z } from 'zod';
-import { createPreloadApi } from './ipc.js';
+import { exposeConsoleApi } from './ipc.js';
 
 // zod compiles validators with `new Function` unless told not to; the page's CSP allows no eval.
 z.config({ jitless: true });
-contextBridge.exposeInMainWorld('lifeline', createPreloadApi(ipcRenderer));
+exposeConsoleApi(contextBridge, ipcRenderer);

@@ -5,8 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { createSafeTokenStore, type SafeStorageLike } from './token-store.js';
 
 /** Stands in for the OS keychain: reversible, but the file never holds the token in clear. */
-function fakeSafeStorage(available = true): SafeStorageLike {
+function fakeSafeStorage(available = true, backend?: string): SafeStorageLike {
   return {
+    ...(backend ? { getSelectedStorageBackend: () => backend } : {}),
     isEncryptionAvailable: () => available,
     encryptString: (s) => Buffer.from(Buffer.from(s, 'utf8').map((b) => b ^ 0x5a)),
     decryptString: (b) => {
@@ -34,6 +35,15 @@ describe('the console keeps its sign-in encrypted', () => {
     store.save('secret-token-123');
     expect(fs.existsSync(file)).toBe(false);
     expect(store.load()).toBeNull();
+  });
+  it('keeps nothing with Linux\'s basic_text backend, whose key is no secret, but does with a keyring', () => {
+    const file = tmpFile();
+    createSafeTokenStore(fakeSafeStorage(true, 'basic_text'), file).save('secret-token-123');
+    expect(fs.existsSync(file)).toBe(false);
+    const keyring = createSafeTokenStore(fakeSafeStorage(true, 'gnome_libsecret'), file);
+    keyring.save('secret-token-123');
+    expect(keyring.load()).toBe('secret-token-123');
+    expect(createSafeTokenStore(fakeSafeStorage(true, 'basic_text'), file).load()).toBeNull();
   });
   it('forgets an unreadable file instead of failing', () => {
     const file = tmpFile();

@@ -1,7 +1,7 @@
 /**
  * Keeps the console's sign-in between runs, encrypted with the OS keychain
- * through Electron's safeStorage. Where the OS offers no encryption the token
- * is not kept at all: never in a plain file.
+ * through Electron's safeStorage. Where the OS offers no real encryption the
+ * token is not kept at all: never in a plain file.
  */
 import fs from 'node:fs';
 import type { TokenStore } from '../core/console-core.js';
@@ -10,12 +10,23 @@ export interface SafeStorageLike {
   isEncryptionAvailable(): boolean;
   encryptString(plain: string): Buffer;
   decryptString(encrypted: Buffer): string;
+  /** Linux only: which secret store safeStorage uses. */
+  getSelectedStorageBackend?(): string;
+}
+
+/**
+ * On Linux without a keyring (no GNOME Keyring, no KWallet) safeStorage
+ * reports encryption available with the `basic_text` backend, whose key is a
+ * constant in Chromium's source: as good as plain text, so it does not count.
+ */
+function canKeepSecrets(safeStorage: SafeStorageLike): boolean {
+  return safeStorage.isEncryptionAvailable() && safeStorage.getSelectedStorageBackend?.() !== 'basic_text';
 }
 
 export function createSafeTokenStore(safeStorage: SafeStorageLike, file: string): TokenStore {
   return {
     load() {
-      if (!safeStorage.isEncryptionAvailable() || !fs.existsSync(file)) return null;
+      if (!canKeepSecrets(safeStorage) || !fs.existsSync(file)) return null;
       try {
         return safeStorage.decryptString(fs.readFileSync(file));
       } catch {
@@ -25,7 +36,7 @@ export function createSafeTokenStore(safeStorage: SafeStorageLike, file: string)
       }
     },
     save(token) {
-      if (token === null || !safeStorage.isEncryptionAvailable()) {
+      if (token === null || !canKeepSecrets(safeStorage)) {
         fs.rmSync(file, { force: true });
         return;
       }
