@@ -12,7 +12,7 @@ import { expect, test, type Browser, type BrowserContext, type Page } from '@pla
 import { parseExec } from '../agent/src/button/desktop-file.js';
 import { buttonMachine } from '../agent/src/button/machine.js';
 import { signIn } from './console.js';
-import { adminCli, run, startServer, startWebConsole, startXvfb, type LifelineServer, type Proc, type XDisplay } from './harness.js';
+import { addTechnician, adminCli, run, startServer, startWebConsole, startXvfb, type LifelineServer, type Proc, type XDisplay } from './harness.js';
 
 
 let x: XDisplay;
@@ -65,7 +65,7 @@ test.beforeAll(async () => {
   x = await startXvfb();
   server = await startServer();
   web = await startWebConsole(server.url);
-  annPassword = /password: (\S+)/.exec(await admin('add-technician', 'ann', '--name', 'Ann Archer'))![1]!;
+  annPassword = await addTechnician(server, 'ann', '--name', 'Ann Archer');
   await admin('add-team', 'Printers');
   await admin('add-member', 'Printers', 'ann');
 });

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { expect, test, type Browser, type BrowserContext, type Locator, type Page } from '@playwright/test';
 import { createCode, joinPortal, openPage, signIn } from './console.js';
 import {
-  ROOT, adminCli, queryDb, run, startAgent, startServer, startWebConsole, startXterm, startXvfb, waitFor,
+  ROOT, addTechnician, adminCli, queryDb, run, startAgent, startServer, startWebConsole, startXterm, startXvfb, waitFor,
   type LifelineServer, type Proc, type XDisplay,
 } from './harness.js';
 
@@ -63,7 +63,7 @@ test.beforeAll(async () => {
   server = await startServer(SERVER_ARGS);
   web = await startWebConsole(server.url);
   for (const [user, name] of [['ann', 'Ann Archer'], ['bob', 'Bob Baker'], ['cem', 'Cem Cole']]) {
-    passwords[user!] = (await admin('add-technician', user!, '--name', name!)).match(/password: (\S+)/)![1]!;
+    passwords[user!] = await addTechnician(server, user!, '--name', name!);
   }
   await admin('add-team', 'Printers', '--routing', 'least_busy');
   for (const user of ['ann', 'bob', 'cem']) await admin('add-member', 'Printers', user);

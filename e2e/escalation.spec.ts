@@ -8,7 +8,7 @@
 import { expect, test, type Browser, type BrowserContext, type Locator, type Page } from '@playwright/test';
 import { createCode, expectCanvasToMatchScreen, joinPortal, openPage, signIn } from './console.js';
 import {
-  adminCli, queryDb, startAgent, startServer, startWebConsole, startXterm, startXvfb,
+  addTechnician, adminCli, queryDb, startAgent, startServer, startWebConsole, startXterm, startXvfb,
   type LifelineServer, type Proc, type XDisplay,
 } from './harness.js';
 
@@ -39,7 +39,7 @@ test.beforeAll(async () => {
   server = await startServer();
   web = await startWebConsole(server.url);
   for (const [user, name] of [['ann', 'Ann Archer'], ['bob', 'Bob Baker']]) {
-    passwords[user!] = (await admin('add-technician', user!, '--name', name!)).match(/password: (\S+)/)![1]!;
+    passwords[user!] = await addTechnician(server, user!, '--name', name!);
   }
   await admin('add-team', 'Printers', '--routing', 'least_busy');
   for (const user of ['ann', 'bob']) await admin('add-member', 'Printers', user);

@@ -204,13 +204,21 @@ export function openXClient(display: string): Promise<XClient> {
 
 export interface LifelineServer {
   url: string;
+  /** From startServer, the password the administrator chose; from startFirstRunServer, the printed one-time one. */
   adminPassword: string;
   dataDir: string;
   proc: Proc;
   stop(): Promise<void>;
 }
 
+/** A fresh server whose administrator has already replaced the printed one-time password with his own, as the console makes him. */
 export async function startServer(extraArgs: string[] = []): Promise<LifelineServer> {
+  const server = await startFirstRunServer(extraArgs);
+  return { ...server, adminPassword: await chooseOwnPassword(server.url, 'admin', server.adminPassword) };
+}
+
+/** A fresh server as its first run leaves it: the administrator holds the one-time password it printed. */
+export async function startFirstRunServer(extraArgs: string[] = []): Promise<LifelineServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lifeline-e2e-'));
   const proc = run(TSX, ['server/src/main.ts', '--port', '0', '--data', dataDir, ...extraArgs]);
   const [, adminPassword] = await waitForLine(proc, /password: (\S+)/, 'admin password');
@@ -237,6 +245,21 @@ export async function adminCli(dataDir: string, ...args: string[]): Promise<stri
   const code = await p.exited;
   if (code !== 0) throw new Error(`admin ${args.join(' ')} failed:\n${p.output()}`);
   return p.stdout();
+}
+
+/** Signs in with a one-time password and replaces it, as the console's "choose your password" screen does; resolves with the new one. */
+export async function chooseOwnPassword(serverUrl: string, username: string, oneTimePassword: string): Promise<string> {
+  const newPassword = `own-${randomBytes(12).toString('base64url')}`;
+  const { token } = await apiPost(`${serverUrl}/api/login`, { username, password: oneTimePassword });
+  await apiPost(`${serverUrl}/api/password`, { currentPassword: oneTimePassword, newPassword }, String(token));
+  return newPassword;
+}
+
+/** A technician added with the admin CLI (`flags`: --name, --admin) who has already chosen his own password; resolves with it. */
+export async function addTechnician(server: LifelineServer, username: string, ...flags: string[]): Promise<string> {
+  const printed = /password: (\S+)/.exec(await adminCli(server.dataDir, 'add-technician', username, ...flags))?.[1];
+  if (!printed) throw new Error(`add-technician ${username} printed no password`);
+  return chooseOwnPassword(server.url, username, printed);
 }
 
 /** Reads the server's database the way an administrator would inspect it. */

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import { createCode, expectCanvasToMatchScreen, joinPortal, openPage, remoteToPage, signIn } from './console.js';
 import {
-  adminCli, queryDb, startAgent, startServer, startWebConsole, startXterm, startXvfb, waitFor,
+  addTechnician, adminCli, queryDb, startAgent, startServer, startWebConsole, startXterm, startXvfb, waitFor,
   type LifelineServer, type Proc, type XDisplay,
 } from './harness.js';
 
@@ -50,7 +50,7 @@ test.beforeAll(async () => {
   server = await startServer();
   web = await startWebConsole(server.url);
   for (const [user, name] of [['ann', 'Ann Archer'], ['bob', 'Bob Baker']]) {
-    passwords[user!] = (await admin('add-technician', user!, '--name', name!)).match(/password: (\S+)/)![1]!;
+    passwords[user!] = await addTechnician(server, user!, '--name', name!);
   }
 });
 

@@ -5,7 +5,7 @@
  */
 import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import { signIn } from './console.js';
-import { adminCli, startServer, startWebConsole, type LifelineServer, type Proc } from './harness.js';
+import { addTechnician, adminCli, startServer, startWebConsole, type LifelineServer, type Proc } from './harness.js';
 
 
 let server: LifelineServer;
@@ -35,7 +35,7 @@ test.beforeAll(async () => {
   server = await startServer();
   web = await startWebConsole(server.url);
   for (const [user, name] of [['ann', 'Ann Archer'], ['bob', 'Bob Baker']] as const) {
-    passwords[user] = /password: (\S+)/.exec(await admin('add-technician', user, '--name', name))![1]!;
+    passwords[user] = await addTechnician(server, user, '--name', name);
   }
   await admin('add-team', 'Ops');
   await admin('add-member', 'Ops', 'ann');

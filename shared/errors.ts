@@ -9,6 +9,8 @@ export const ERROR_MESSAGES = {
   ERR_UNKNOWN_TYPE: 'The message type is not known.',
   ERR_NOT_AUTHENTICATED: 'Please sign in first.',
   ERR_LOGIN_FAILED: 'Wrong user name or password.',
+  ERR_PASSWORD_CHANGE_REQUIRED: 'Choose your own password before doing anything else.',
+  ERR_PASSWORD_REJECTED: 'That new password cannot be used.',
   ERR_PERMISSION: 'You are not allowed to do that.',
   ERR_CODE_INVALID: 'This session code is not valid. Check the digits with your technician.',
   ERR_CODE_EXPIRED: 'This session code has expired. Ask your technician for a new one.',

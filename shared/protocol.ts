@@ -247,8 +247,21 @@ export const LoginRequest = z.object({
   username: z.string().min(1).max(100),
   password: z.string().min(1).max(1000),
 });
-export const LoginResponse = z.object({ token: z.string(), technician: Technician, expiresAt: z.number() });
+export const LoginResponse = z.object({
+  token: z.string(),
+  technician: Technician,
+  expiresAt: z.number(),
+  /** A one-time password: the token may do nothing but POST /api/password until it is changed. Absent from older servers. */
+  mustChangePassword: z.boolean().optional(),
+});
 export type LoginResponse = z.infer<typeof LoginResponse>;
+
+/** POST /api/password, with the bearer token: a technician replaces his password (the first-run admin and new accounts must). */
+export const ChangePasswordRequest = z.object({
+  currentPassword: z.string().min(1).max(1000),
+  newPassword: z.string().min(1).max(1000),
+});
+export type ChangePasswordRequest = z.infer<typeof ChangePasswordRequest>;
 
 export const CodeResponse = z.object({ code: z.string(), expiresAt: z.number() });
 export type CodeResponse = z.infer<typeof CodeResponse>;

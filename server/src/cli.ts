@@ -1,6 +1,7 @@
 /**
  * Administration from the command line (`npm run admin -- <command>`):
  *   add-technician <username> [--name "Display Name"] [--admin] [--password-stdin]
+ *   reset-password <username>
  *   grant <username> <tool...>      revoke <username> <tool...>
  *   add-script <name> --shell bash [--description "..."]   (body on stdin)
  *   remove-script <name>            list-scripts
@@ -24,6 +25,7 @@ import { BUTTON_OPTIONS, BUTTON_USAGE, buttonCommands } from './buttons/admin.js
 
 const USAGE = `usage: lifeline-admin <command> [--data DIR]
   add-technician <username> [--name "Display Name"] [--admin] [--password-stdin]
+  reset-password <username>   (a new one-time password; the account's sign-ins end)
   grant <username> <tool...> | revoke <username> <tool...>
   add-script <name> --shell ${SCRIPT_SHELLS.join('|')} [--description "..."]   (script body on stdin)
   remove-script <name> | list-scripts
@@ -67,9 +69,18 @@ function tools(names: string[]): Tool[] {
 const COMMANDS: Record<string, (db: Db, args: string[]) => Promise<string>> = {
   async 'add-technician'(db, [username]) {
     if (!username) throw new Error(USAGE);
-    const password = values['password-stdin'] ? (await readStdin()).replace(/\r?\n$/, '') : randomSecret(12);
-    const tech = await new AuthService(db).createTechnician({ username, displayName: values.name ?? username, password, role: values.admin ? 'admin' : 'technician' });
-    return `Added ${tech.role} "${tech.username}" (${tech.displayName}).${values['password-stdin'] ? '' : `\n  password: ${password}`}`;
+    // A printed password is one-time: its owner chooses his own at first sign-in. One from stdin is the administrator's choice, for scripted setups.
+    const printed = !values['password-stdin'];
+    const password = printed ? randomSecret(12) : (await readStdin()).replace(/\r?\n$/, '');
+    const tech = await new AuthService(db).createTechnician({
+      username, displayName: values.name ?? username, password, role: values.admin ? 'admin' : 'technician', mustChangePassword: printed,
+    });
+    return `Added ${tech.role} "${tech.username}" (${tech.displayName}).${printed ? `\n  one-time password: ${password}\n  ${tech.username} chooses his own at first sign-in.` : ''}`;
+  },
+  async 'reset-password'(db, [username]) {
+    if (!username) throw new Error(USAGE);
+    const password = await new AuthService(db).resetPassword(username);
+    return `Reset the password of "${username}"; his sign-ins have ended.\n  one-time password: ${password}\n  ${username} chooses his own at next sign-in.`;
   },
   async grant(db, [username, ...names]) {
     const now = await new AuthService(db).changePermissions(username ?? '', tools(names), true);

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LIMITS } from '../../shared/limits.js';
 import {
@@ -126,19 +126,32 @@ function tempDir(): string {
   return dir;
 }
 
-async function start(dataDir = tempDir(), opts: { codeFailuresPerMinute?: number; onAdminCreated?: (u: string, p: string) => void } = {}) {
-  let adminPassword = '';
+const ADMIN_PASSWORD = 'the admin chose this one';
+
+/**
+ * A server on `dataDir`. On a first run the administrator has already replaced his printed one-time
+ * password (`oneTimePassword`) with ADMIN_PASSWORD (`adminPassword`), as the console makes him, unless `keepOneTimePassword`.
+ */
+async function start(
+  dataDir = tempDir(),
+  opts: { codeFailuresPerMinute?: number; onAdminCreated?: (u: string, p: string) => void; keepOneTimePassword?: boolean } = {},
+) {
+  let oneTimePassword = '';
   const server = await startServer({
     dataDir,
     port: 0,
     codeFailuresPerMinute: opts.codeFailuresPerMinute,
     onAdminCreated: (user, password) => {
-      adminPassword = password;
+      oneTimePassword = password;
       opts.onAdminCreated?.(user, password);
     },
   });
   servers.push(server);
-  return { server, adminPassword };
+  if (oneTimePassword && !opts.keepOneTimePassword) {
+    const { token } = await post(`${server.url}/api/login`, { username: 'admin', password: oneTimePassword }, LoginResponse);
+    await post(`${server.url}/api/password`, { currentPassword: oneTimePassword, newPassword: ADMIN_PASSWORD }, z.object({}), token);
+  }
+  return { server, oneTimePassword, adminPassword: ADMIN_PASSWORD };
 }
 
 afterEach(async () => {
@@ -368,18 +381,71 @@ describe('first run', () => {
   it('creates the administrator only once per data directory', async () => {
     const dataDir = tempDir();
     const first = vi.fn();
-    const { server, adminPassword } = await start(dataDir, { onAdminCreated: first });
+    const { server, oneTimePassword, adminPassword } = await start(dataDir, { onAdminCreated: first });
     expect(first).toHaveBeenCalledTimes(1);
-    expect(first).toHaveBeenCalledWith('admin', adminPassword);
+    expect(first).toHaveBeenCalledWith('admin', oneTimePassword);
     await server.close();
     servers.splice(servers.indexOf(server), 1);
 
     const second = vi.fn();
     const again = await start(dataDir, { onAdminCreated: second });
     expect(second).not.toHaveBeenCalled();
-    // The first run's password still signs in.
+    // The password chosen on the first run still signs in.
     const r = await post(`${again.server.url}/api/login`, { username: 'admin', password: adminPassword }, LoginResponse);
     expect(r.technician).toMatchObject({ username: 'admin', role: 'admin' });
+  });
+});
+
+describe('one-time passwords', () => {
+  const login = (url: string, password: string) => post(`${url}/api/login`, { username: 'admin', password }, LoginResponse);
+  const changePassword = (url: string, token: string, currentPassword: string, newPassword: string) =>
+    post(`${url}/api/password`, { currentPassword, newPassword }, z.object({}), token);
+  const refusedWith = (code: string, status: number) => ({ status, body: { error: expect.objectContaining({ code }) } });
+
+  it('the first-run administrator signs in but may do nothing, over REST or WebSocket, until he has chosen his own password', async () => {
+    const { server, oneTimePassword } = await start(undefined, { keepOneTimePassword: true });
+    const r = await login(server.url, oneTimePassword);
+    expect(r).toMatchObject({ technician: { username: 'admin' }, mustChangePassword: true });
+
+    await expect(post(`${server.url}/api/codes`, {}, CodeResponse, r.token)).rejects.toMatchObject(refusedWith('ERR_PASSWORD_CHANGE_REQUIRED', 403));
+    await expect(post(`${server.url}/api/team-chat/history`, { with: { kind: 'technician', id: 1 } }, z.unknown(), r.token))
+      .rejects.toMatchObject(refusedWith('ERR_PASSWORD_CHANGE_REQUIRED', 403));
+    const refused = await connectConsole(server.url, r.token);
+    expect(await refused.next('error')).toMatchObject({ code: 'ERR_PASSWORD_CHANGE_REQUIRED', cause: 'hello' });
+    expect((await refused.closed).code).toBe(4001);
+
+    await changePassword(server.url, r.token, oneTimePassword, 'my very own password');
+    // The same sign-in may do everything now.
+    expect((await post(`${server.url}/api/codes`, {}, CodeResponse, r.token)).code).toMatch(/^\d{10}$/);
+    const tech = await connectConsole(server.url, r.token);
+    expect(await tech.next('welcome')).toMatchObject({ technician: { username: 'admin' } });
+  });
+
+  it('refuses a wrong current password, a new one under 12 characters and the same one again, and still asks for a change', async () => {
+    const { server, oneTimePassword } = await start(undefined, { keepOneTimePassword: true });
+    const { token } = await login(server.url, oneTimePassword);
+    await expect(changePassword(server.url, token, 'not the password', 'my very own password'))
+      .rejects.toMatchObject({ status: 401, body: { error: { code: 'ERR_LOGIN_FAILED', message: 'The current password is wrong.' } } });
+    await expect(changePassword(server.url, token, oneTimePassword, 'elevenchars'))
+      .rejects.toMatchObject({ status: 400, body: { error: { code: 'ERR_PASSWORD_REJECTED', message: 'The new password needs at least 12 characters.' } } });
+    await expect(changePassword(server.url, token, oneTimePassword, oneTimePassword))
+      .rejects.toMatchObject({ status: 400, body: { error: { code: 'ERR_PASSWORD_REJECTED', message: 'The new password must differ from the current one.' } } });
+
+    await expect(post(`${server.url}/api/codes`, {}, CodeResponse, token)).rejects.toMatchObject(refusedWith('ERR_PASSWORD_CHANGE_REQUIRED', 403));
+    expect((await login(server.url, oneTimePassword)).mustChangePassword).toBe(true);
+  });
+
+  it('after a change the old password fails, the new one signs in without a change asked, and his other sign-ins have ended', async () => {
+    const { server, oneTimePassword } = await start(undefined, { keepOneTimePassword: true });
+    const other = await login(server.url, oneTimePassword);
+    const { token } = await login(server.url, oneTimePassword);
+    await changePassword(server.url, token, oneTimePassword, 'my very own password');
+
+    await expect(login(server.url, oneTimePassword)).rejects.toMatchObject(refusedWith('ERR_LOGIN_FAILED', 401));
+    expect((await login(server.url, 'my very own password')).mustChangePassword).toBe(false);
+    await expect(post(`${server.url}/api/codes`, {}, CodeResponse, other.token)).rejects.toMatchObject(refusedWith('ERR_NOT_AUTHENTICATED', 401));
+    await expect(changePassword(server.url, other.token, 'my very own password', 'yet another password'))
+      .rejects.toMatchObject(refusedWith('ERR_NOT_AUTHENTICATED', 401));
   });
 });
 

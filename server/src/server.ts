@@ -91,7 +91,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   if ((await auth.countTechnicians()) === 0) {
     const password = randomSecret(12);
-    await auth.createTechnician({ username: 'admin', displayName: 'Administrator', password, role: 'admin' });
+    await auth.createTechnician({ username: 'admin', displayName: 'Administrator', password, role: 'admin', mustChangePassword: true });
     opts.onAdminCreated?.('admin', password);
   }
 

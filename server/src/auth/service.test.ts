@@ -91,9 +91,9 @@ describe('AuthService', () => {
     expect(await auth.countTechnicians()).toBe(1);
   });
 
-  it('refuses a password shorter than ten characters', async () => {
-    await expect(auth.createTechnician({ username: 'bob', displayName: 'Bob', password: '123456789', role: 'technician' }))
-      .rejects.toThrow(/at least 10/);
+  it('refuses a password shorter than twelve characters', async () => {
+    await expect(auth.createTechnician({ username: 'bob', displayName: 'Bob', password: '12345678901', role: 'technician' }))
+      .rejects.toThrow(/at least 12/);
     expect(await auth.countTechnicians()).toBe(0);
   });
 
@@ -107,5 +107,38 @@ describe('AuthService', () => {
     const tech = await addAlice();
     expect(await auth.getTechnician(tech.id)).toEqual(tech);
     expect(await auth.getTechnician(tech.id + 100)).toBeNull();
+  });
+
+  it('an account with a one-time password signs in, but its token authenticates nothing until the password is changed', async () => {
+    await auth.createTechnician({ username: 'bob', displayName: 'Bob', password: PASSWORD, role: 'technician', mustChangePassword: true });
+    const r = await auth.login('bob', PASSWORD);
+    expect(r.mustChangePassword).toBe(true);
+    await expect(auth.authenticate(r.token)).rejects.toMatchObject({ code: 'ERR_PASSWORD_CHANGE_REQUIRED' });
+    await auth.changePassword(r.token, PASSWORD, 'bobs own password');
+    await expect(auth.authenticate(r.token)).resolves.toMatchObject({ username: 'bob' });
+    expect((await auth.login('bob', 'bobs own password')).mustChangePassword).toBe(false);
+  });
+
+  it('any technician may change his own password later; the old one stops working', async () => {
+    await addAlice();
+    const { token, mustChangePassword } = await auth.login('alice', PASSWORD);
+    expect(mustChangePassword).toBe(false);
+    await expect(auth.changePassword(token, 'wrong password!', 'alices new password')).rejects.toMatchObject({ code: 'ERR_LOGIN_FAILED' });
+    await auth.changePassword(token, PASSWORD, 'alices new password');
+    await expect(auth.login('alice', PASSWORD)).rejects.toMatchObject({ code: 'ERR_LOGIN_FAILED' });
+    await expect(auth.login('alice', 'alices new password')).resolves.toMatchObject({ mustChangePassword: false });
+  });
+
+  it('a reset gives a new one-time password and ends every sign-in of the account', async () => {
+    await addAlice();
+    const { token } = await auth.login('alice', PASSWORD);
+    const password = await auth.resetPassword('alice');
+    expect(password.length).toBeGreaterThanOrEqual(12);
+    await expect(auth.authenticate(token)).rejects.toMatchObject({ code: 'ERR_NOT_AUTHENTICATED' });
+    await expect(auth.login('alice', PASSWORD)).rejects.toMatchObject({ code: 'ERR_LOGIN_FAILED' });
+    const again = await auth.login('alice', password);
+    expect(again.mustChangePassword).toBe(true);
+    await expect(auth.authenticate(again.token)).rejects.toMatchObject({ code: 'ERR_PASSWORD_CHANGE_REQUIRED' });
+    await expect(auth.resetPassword('mallory')).rejects.toThrow(/No technician named "mallory"/);
   });
 });

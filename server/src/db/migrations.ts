@@ -344,6 +344,12 @@ export function migrations(isPostgres: boolean): Record<string, Migration> {
         await db.schema.alterTable('technicians').addColumn('chosen_status', 'text').execute();
       },
     },
+    '0011-must-change-password': {
+      async up(db: Kysely<unknown>) {
+        // A one-time password (first-run admin, add-technician, reset-password): 1 until its owner chooses his own.
+        await db.schema.alterTable('technicians').addColumn('must_change_password', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      },
+    },
   };
 }
 

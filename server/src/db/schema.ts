@@ -12,6 +12,8 @@ export interface TechniciansTable {
   permissions: string | null;
   /** What the technician set by hand (0010-chosen-status); null = available. */
   chosen_status: 'busy' | 'away' | null;
+  /** 1 while the account holds a one-time password (0011-must-change-password): it may do nothing but change it. */
+  must_change_password: Generated<number>;
 }
 
 export interface AuthTokensTable {

@@ -9,7 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
 import { PortalHelpRequest, type IssueTypesResponse, type PortalHelpResponse } from '../../../shared/desk.js';
 import { LifelineError, toWireError } from '../../../shared/errors.js';
-import { LoginRequest, PortalJoinRequest, type CodeResponse, type LoginResponse, type PortalJoinResponse } from '../../../shared/protocol.js';
+import { ChangePasswordRequest, LoginRequest, PortalJoinRequest, type CodeResponse, type LoginResponse, type PortalJoinResponse } from '../../../shared/protocol.js';
 import type { ServerContext } from '../context.js';
 import { log } from '../log.js';
 import { claimWithLimit } from '../ws/handlers.js';
@@ -47,6 +47,12 @@ export function createHttpHandler(ctx: ServerContext) {
         const r = await ctx.auth.login(body.username, body.password);
         await ctx.audit.record(r.technician.username, 'auth.login', { ip: clientAddress(req) });
         return json(res, 200, r satisfies LoginResponse);
+      }
+      if (req.method === 'POST' && url.pathname === '/api/password') {
+        const body = await readBody(req, ChangePasswordRequest);
+        const tech = await ctx.auth.changePassword(bearer(req), body.currentPassword, body.newPassword);
+        await ctx.audit.record(tech.username, 'auth.password-changed', { ip: clientAddress(req) });
+        return json(res, 200, {});
       }
       if (req.method === 'POST' && url.pathname === '/api/logout') {
         await ctx.auth.logout(bearer(req));
@@ -103,7 +109,7 @@ export function createHttpHandler(ctx: ServerContext) {
 }
 
 const STATUS: Partial<Record<string, number>> = {
-  ERR_NOT_AUTHENTICATED: 401, ERR_LOGIN_FAILED: 401, ERR_PERMISSION: 403, ERR_NOT_FOUND: 404,
+  ERR_NOT_AUTHENTICATED: 401, ERR_LOGIN_FAILED: 401, ERR_PERMISSION: 403, ERR_PASSWORD_CHANGE_REQUIRED: 403, ERR_NOT_FOUND: 404,
   ERR_RATE_LIMITED: 429, ERR_MESSAGE_TOO_LARGE: 413, ERR_INTERNAL: 500,
 };
 
