@@ -278,11 +278,11 @@ export async function startWebConsole(serverUrl: string): Promise<{ url: string;
   return { url: url!, proc };
 }
 
-export function startAgent(serverUrl: string, code: string, display: string, extraArgs: string[] = []): Proc {
+export function startAgent(serverUrl: string, code: string, display: string, extraArgs: string[] = [], env: NodeJS.ProcessEnv = {}): Proc {
   // SHELL: the agent's shells run the account's login scripts; with sh, root's
   // .profile skips .bashrc, so this machine's own shell setup (pyenv init, which
   // can wait a minute on a stale lock) is not part of what the tests time.
-  return run(process.execPath, ['agent/bin/lifeline-agent.js', '--server', serverUrl, '--code', code, ...extraArgs], { DISPLAY: display, SHELL: '/bin/sh' });
+  return run(process.execPath, ['agent/bin/lifeline-agent.js', '--server', serverUrl, '--code', code, ...extraArgs], { DISPLAY: display, SHELL: '/bin/sh', ...env });
 }
 
 /** A JSON POST to the server's REST API, as the console core and portal make them; throws with the server's answer on failure. */

@@ -15,6 +15,7 @@ import { ServerConnection, type SocketLike } from '../../shared/server-connectio
 import { ConsoleLink } from './console-link.js';
 import { ScriptRunner } from './script-runner.js';
 import { ToolsHost } from './tools/host.js';
+import { untrustedCertificate } from './tls-trust.js';
 import type { ToolsChannel } from './tools/pacer.js';
 import { FilesHost, type FileRootConfig } from './files/host.js';
 import { TOOLS_CHANNEL } from '../../shared/tools.js';
@@ -68,7 +69,15 @@ export class AgentSession {
     const url = `${opts.serverUrl.replace(/\/+$/, '').replace(/^http/, 'ws')}/ws`;
     this.conn = new ServerConnection<ServerToAgent>({
       url,
-      socket: (u) => new WebSocket(u) as unknown as SocketLike,
+      socket: (u) => {
+        const ws = new WebSocket(u);
+        // An untrusted certificate does not get better with retries: stop and say why.
+        ws.on('error', (err) => {
+          const why = untrustedCertificate(err, opts.serverUrl);
+          if (why) this.finish(2, why);
+        });
+        return ws as unknown as SocketLike;
+      },
       schema: ServerToAgent,
       // After the first welcome the code is spent: reconnects use the resume key.
       hello: () => ({ type: 'hello', role: 'agent', ...(this.resumeKey ? { resumeKey: this.resumeKey } : { code: opts.code }), info: opts.info }),

@@ -76,14 +76,14 @@ export function createHttpHandler(ctx: ServerContext) {
       }
       if (req.method === 'POST' && url.pathname === '/api/portal/request') {
         const body = await readBody(req, PortalHelpRequest);
-        const server = ctx.publicUrl ?? `http://${req.headers.host ?? 'localhost'}`;
+        const server = publicUrlOf(ctx, req);
         return json(res, 200, (await ctx.desk.createPortalRequest(body, clientAddress(req), server)) satisfies PortalHelpResponse);
       }
       if (req.method === 'POST' && url.pathname === '/api/portal/join') {
         const body = await readBody(req, PortalJoinRequest);
         const claim = await claimWithLimit(ctx, clientAddress(req), body.code, 'portal', body.name);
         const tech = claim.technicianId != null ? await ctx.auth.getTechnician(claim.technicianId) : null;
-        const server = ctx.publicUrl ?? `http://${req.headers.host ?? 'localhost'}`;
+        const server = publicUrlOf(ctx, req);
         await ctx.hub.broadcast(claim.requestId);
         return json(res, 200, {
           requestId: claim.requestId,
@@ -205,4 +205,11 @@ export async function readBody<S extends z.ZodType>(req: IncomingMessage, schema
   const parsed = schema.safeParse(data);
   if (!parsed.success) throw new LifelineError('ERR_BAD_MESSAGE', 'The request body is malformed.');
   return parsed.data;
+}
+
+/** The address users' agents should use: --public-url, or this request's own scheme and host. */
+function publicUrlOf(ctx: ServerContext, req: IncomingMessage): string {
+  if (ctx.publicUrl) return ctx.publicUrl;
+  const scheme = (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
+  return `${scheme}://${req.headers.host ?? 'localhost'}`;
 }
