@@ -2,6 +2,7 @@
  * `lifeline-server`: runs the support server.
  *   --port 8443 --host 0.0.0.0 --data ./data --tls-cert cert.pem --tls-key key.pem
  *   --public-url https://support.example.com --ice '[{"urls":"stun:..."}]'
+ *   --behind-tls-proxy (plain HTTP on a non-loopback address, for a reverse proxy that terminates TLS)
  *   --code-ttl-seconds 1200 --code-failures-per-minute 10
  *   --portal-requests-per-minute 5 --busy-after-sessions 1
  */
@@ -24,12 +25,20 @@ const { values } = parseArgs({
     'code-failures-per-minute': { type: 'string', default: '10' },
     'portal-requests-per-minute': { type: 'string', default: '5' },
     'busy-after-sessions': { type: 'string', default: '1' },
+    'behind-tls-proxy': { type: 'boolean', default: false },
   },
 });
+
+const LOOPBACK = ['127.0.0.1', '::1', 'localhost'];
 
 try {
   const iceServers = IceServer.array().parse(JSON.parse(values.ice));
   const tls = values['tls-cert'] && values['tls-key'] ? { certFile: values['tls-cert'], keyFile: values['tls-key'] } : undefined;
+  // Passwords, tokens and session codes cross this port: off this machine they travel in TLS, or not at all.
+  if (!tls && !LOOPBACK.includes(values.host) && !values['behind-tls-proxy']) {
+    process.stderr.write(`Refusing to serve plain HTTP on ${values.host}: give --tls-cert and --tls-key, or --behind-tls-proxy when a reverse proxy terminates TLS in front of this server.\n`);
+    process.exit(2);
+  }
   const server = await startServer({
     dataDir: values.data,
     host: values.host,
