@@ -222,6 +222,34 @@ describe('X11 backend on a real X server', () => {
     await waitFor('the shell to write the file', () => existsSync(out) && readFileSync(out, 'utf8') === `${unique}\n`);
   });
 
+  it('types by keysym whatever the layout: under a German keyboard map, y/z, AltGr and umlaut characters land as sent', async () => {
+    const env = { ...process.env, DISPLAY: xvfb.display };
+    await run('setxkbmap', ['de'], { env });
+    // As a user's machine would be: the layout is set before the agent starts.
+    const agent = await openX11(xvfb.display);
+    try {
+      const ready = join(dir, 'ready-de');
+      const out = join(dir, 'typed-de');
+      spawnX('xterm', ['-geometry', '80x24+600+0', '-e', 'bash', '--norc', '--noprofile', '-c', `touch ${ready}; exec bash --norc --noprofile`]);
+      await waitFor('xterm to start its shell', () => existsSync(ready));
+      const unique = `yZ@{}[]|~\\ßöÄ€_${randomBytes(4).toString('hex')}`;
+      await agent.input.pointerMove(800, 150);
+      await agent.input.button(1, true);
+      await agent.input.button(1, false);
+      for (const ch of `echo '${unique}' > ${out}`) {
+        const keysym = keysymForCodePoint(ch.codePointAt(0)!);
+        await agent.input.key(keysym, true);
+        await agent.input.key(keysym, false);
+      }
+      await agent.input.key(RETURN, true);
+      await agent.input.key(RETURN, false);
+      await waitFor('the shell to write the file', () => existsSync(out) && readFileSync(out, 'utf8') === `${unique}\n`);
+    } finally {
+      await agent.close();
+      await run('setxkbmap', ['us'], { env });
+    }
+  });
+
   it('captures the same pixels over the socket when MIT-SHM is off', async () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     const conn = await XConnection.open(xvfb.display, { sharedMemory: false });
