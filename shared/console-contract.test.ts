@@ -9,6 +9,7 @@ function handlers(overrides: Partial<ConsoleHandlers> = {}): ConsoleHandlers {
   return {
     'auth:login': vi.fn(async () => ({ technician: TECH })),
     'auth:logout': vi.fn(async () => ({})),
+    'auth:change-password': vi.fn(async () => ({ technician: TECH })),
     'auth:status': vi.fn(async () => ({ technician: null })),
     'code:create': vi.fn(async () => ({ code: '4829130567', expiresAt: 1 })),
     'queue:accept': vi.fn(async () => ({})),

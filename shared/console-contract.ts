@@ -22,6 +22,12 @@ const requestId = z.string().min(1).max(64);
 export const CONSOLE_REQUESTS = {
   'auth:login': {
     request: z.object({ username: z.string().min(1).max(100), password: z.string().min(1).max(1000) }),
+    /** `mustChangePassword`: signed in with a one-time password; nothing works until `auth:change-password`. */
+    response: z.object({ technician: Technician, mustChangePassword: z.boolean().optional() }),
+  },
+  /** Replaces the signed-in technician's password (the one-time one, or his own later); the console is fully signed in after it. */
+  'auth:change-password': {
+    request: z.object({ currentPassword: z.string().min(1).max(1000), newPassword: z.string().min(1).max(1000) }),
     response: z.object({ technician: Technician }),
   },
   'auth:logout': { request: z.object({}), response: z.object({}) },

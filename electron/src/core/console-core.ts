@@ -51,6 +51,8 @@ export function createConsoleCore(opts: ConsoleCoreOptions): ConsoleCore {
 
   let token: string | null = opts.tokenStore?.load() ?? null;
   let technician: Technician | null = null;
+  // Signed in with a one-time password: the token may only change it, so it is neither connected nor kept until then.
+  let changingPassword: Technician | null = null;
   // Resolved when a stored sign-in is confirmed (welcome) or refused by the server.
   let restoring: { promise: Promise<void>; done: () => void } | null = null;
   let iceServers: IceServer[] = [];
@@ -216,6 +218,7 @@ export function createConsoleCore(opts: ConsoleCoreOptions): ConsoleCore {
     token = null;
     restoring?.done();
     technician = null;
+    changingPassword = null;
     queue = [];
     teams = [];
     presence = [];
@@ -237,10 +240,26 @@ export function createConsoleCore(opts: ConsoleCoreOptions): ConsoleCore {
       const r = await rest('/api/login', { username, password }, LoginResponse);
       signOut();
       token = r.token;
+      if (r.mustChangePassword) {
+        changingPassword = r.technician;
+        return { technician: r.technician, mustChangePassword: true };
+      }
       technician = r.technician;
       opts.tokenStore?.save(r.token);
       connect();
       return { technician: r.technician };
+    },
+    async 'auth:change-password'({ currentPassword, newPassword }) {
+      const who = changingPassword ?? technician;
+      if (!token || !who) throw new LifelineError('ERR_NOT_AUTHENTICATED');
+      await rest('/api/password', { currentPassword, newPassword }, z.object({}));
+      if (changingPassword) {
+        technician = changingPassword;
+        changingPassword = null;
+        opts.tokenStore?.save(token);
+        connect();
+      }
+      return { technician: who };
     },
     async 'auth:logout'() {
       if (token) await rest('/api/logout', {}, z.object({})).catch(() => undefined);

@@ -1,4 +1,5 @@
 import { LoginView } from '../features/auth/LoginView.js';
+import { ChangePasswordButton } from '../features/auth/ChangePasswordForm.js';
 import { QueueView } from '../features/queue/QueueView.js';
 import { AlertsBell, ArrivalBanner, PresenceControl } from '../features/queue/DeskControls.js';
 import { SessionView } from '../features/session/SessionView.js';
@@ -68,6 +69,7 @@ function TopBar() {
           <PresenceControl />
           <AlertsBell />
           <span className="who">{technician.displayName}</span>
+          <ChangePasswordButton />
           <button className="button small" onClick={() => void logout.run()} disabled={logout.pending}>
             Sign out
           </button>

@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { LifelineError } from '../../../../shared/errors.js';
 import { useAction } from '../../app/use-action.js';
 import { useActions, useApi, useAppState } from '../../app/context.js';
+import { ChangePasswordForm } from './ChangePasswordForm.js';
 
 export function LoginView() {
   const api = useApi();
@@ -9,16 +10,32 @@ export function LoginView() {
   const link = useAppState((s) => s.link);
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
+  // Signed in with a one-time password: nothing else until he has chosen his own.
+  const [oneTimePassword, setOneTimePassword] = useState<string | null>(null);
   const login = useAction(async () => {
     if (!username.trim() || !password) throw new LifelineError('ERR_LOGIN_FAILED', 'Enter your user name and password.');
-    const { technician } = await api.invoke('auth:login', { username: username.trim(), password });
-    signedIn(technician);
+    const { technician, mustChangePassword } = await api.invoke('auth:login', { username: username.trim(), password });
+    if (mustChangePassword) setOneTimePassword(password);
+    else signedIn(technician);
   });
+  const signOut = () => {
+    setOneTimePassword(null);
+    setPassword('');
+    void api.invoke('auth:logout', {}).catch(() => undefined);
+  };
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
     void login.run();
   };
+
+  if (oneTimePassword !== null) {
+    return (
+      <main className="login">
+        <ChangePasswordForm oneTimePassword={oneTimePassword} onChanged={signedIn} onCancel={signOut} />
+      </main>
+    );
+  }
 
   return (
     <main className="login">
