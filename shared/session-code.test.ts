@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SESSION_CODE_DIGITS, formatSessionCode, generateSessionCode, normalizeSessionCode } from './session-code.js';
+import { SESSION_CODE_DIGITS, agentCommand, formatSessionCode, generateSessionCode, normalizeSessionCode } from './session-code.js';
 
 describe('generateSessionCode', () => {
   it('makes ten digits', () => {
@@ -59,5 +59,11 @@ describe('formatSessionCode and normalizeSessionCode', () => {
   it('rejects digits from other scripts', () => {
     // Arabic-Indic digits are \d in some regex flavours; a code must be ASCII.
     expect(normalizeSessionCode('٤٨٢٩١٣٠٥٦٧')).toBeNull();
+  });
+});
+
+describe('agentCommand', () => {
+  it('names the installed support client, never a package fetched by npx', () => {
+    expect(agentCommand('https://support.example.com', '4829130567')).toBe('lifeline-agent --server https://support.example.com --code 4829130567');
   });
 });

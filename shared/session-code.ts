@@ -27,3 +27,12 @@ export function normalizeSessionCode(input: string): string | null {
   const digits = input.replace(/[\s.\-_/]/g, '');
   return /^\d{10}$/.test(digits) ? digits : null;
 }
+
+/**
+ * What the portal tells the user to run: the support client installed on his
+ * computer (never `npx lifeline-agent`, which would fetch whatever the public
+ * npm registry holds under that name).
+ */
+export function agentCommand(serverUrl: string, code: string): string {
+  return `lifeline-agent --server ${serverUrl} --code ${code}`;
+}

@@ -9,6 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
 import { PortalHelpRequest, type IssueTypesResponse, type PortalHelpResponse } from '../../../shared/desk.js';
 import { LifelineError, toWireError } from '../../../shared/errors.js';
+import { agentCommand } from '../../../shared/session-code.js';
 import { ChangePasswordRequest, LoginRequest, PortalJoinRequest, type CodeResponse, type LoginResponse, type PortalJoinResponse } from '../../../shared/protocol.js';
 import type { ServerContext } from '../context.js';
 import { log } from '../log.js';
@@ -89,7 +90,7 @@ export function createHttpHandler(ctx: ServerContext) {
           requestId: claim.requestId,
           resumeKey: claim.resumeKey,
           technician: { displayName: tech?.displayName ?? 'your technician' },
-          agentCommand: `npx lifeline-agent --server ${server} --code ${body.code.replace(/\D/g, '')}`,
+          agentCommand: agentCommand(server, body.code.replace(/\D/g, '')),
         } satisfies PortalJoinResponse);
       }
       if (url.pathname.startsWith('/api/jump/')) return await handleJumpApi(ctx, req, res, url.pathname);

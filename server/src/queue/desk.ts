@@ -11,6 +11,7 @@
 import type { PortalHelpRequest, PortalHelpResponse, TechnicianPresence } from '../../../shared/desk.js';
 import { LifelineError } from '../../../shared/errors.js';
 import type { ServerToConsole } from '../../../shared/protocol.js';
+import { agentCommand } from '../../../shared/session-code.js';
 import type { AuditService } from '../audit/service.js';
 import type { CodeService } from '../codes/service.js';
 import { randomSecret, sha256 } from '../crypto.js';
@@ -122,7 +123,7 @@ export class Desk {
       requestId,
       resumeKey,
       technician: { displayName: 'a technician' },
-      agentCommand: `npx lifeline-agent --server ${serverUrl} --code ${code}`,
+      agentCommand: agentCommand(serverUrl, code),
       code,
       queueName: team ? `the ${team.name} team` : 'the support desk',
     };
