@@ -3,7 +3,8 @@
  * `electron` import. It signs the technician in (the token never reaches the
  * renderer), holds the live connection to the support server, keeps the queue
  * and session state, relays WebRTC signalling, and delivers chat reliably.
- * The Electron adapter and the web host each wire one core per window.
+ * The Electron adapter keeps one core for the app's lifetime (the window may
+ * close and come back); the web host wires one per browser connection.
  */
 import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
