@@ -26,14 +26,25 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
+# Electron's binary comes from outside the npm registry, so npm ci never
+# fetches it (a failed download would fail the whole install); Electron's own
+# install script then tries, for at most 120 s. Where that fails the console
+# opens in a browser instead, and one line says so.
+fetch_electron() {
+  local dir=$1
+  if [ -f "$dir/path.txt" ] && [ -e "$dir/dist/$(cat "$dir/path.txt")" ]; then return 0; fi
+  echo "Downloading Electron's binary for the desktop console…"
+  local limit=()
+  if command -v timeout >/dev/null 2>&1; then limit=(timeout 120); fi
+  if ! "${limit[@]}" node "$dir/install.js" >/dev/null 2>&1; then
+    echo "Electron's binary could not be downloaded here, so the console will open in your browser (to retry: node $dir/install.js)."
+  fi
+}
+
 stamp=node_modules/.lifeline-installed
 if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ] || [ package.json -nt "$stamp" ]; then
-  # Electron's binary is downloaded from outside the npm registry. Where that
-  # host is unreachable, install without it: the console then opens in a browser.
-  if ! node -e "require('dns').lookup('github.com', (e) => process.exit(e ? 1 : 0))" 2>/dev/null; then
-    export ELECTRON_SKIP_BINARY_DOWNLOAD=1
-  fi
   echo "Installing npm packages…"
-  npm ci --no-fund --no-audit --loglevel=error
+  ELECTRON_SKIP_BINARY_DOWNLOAD=1 npm ci --no-fund --no-audit --loglevel=error
   touch "$stamp"
+  fetch_electron node_modules/electron
 fi
