@@ -1,26 +1,51 @@
 /**
  * Bad input gets a typed error and loses nothing: malformed, oversized and
  * unknown WebSocket messages, and wrong, expired, reused and guessed session
- * codes. The server keeps serving everyone else throughout.
+ * codes. The server keeps serving everyone else throughout, down to a live
+ * session with a real agent on an X display.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import WebSocket from 'ws';
-import { startServer, waitFor, type LifelineServer } from './harness.js';
-import { joinPortal } from './console.js';
+import { expectCanvasToMatchScreen, joinPortal, remoteToPage, startAttendedSession, type AttendedSession } from './console.js';
+import { startServer, startWebConsole, startXterm, startXvfb, waitFor, type LifelineServer, type Proc, type XDisplay } from './harness.js';
 
+/** Short code lifetime and a low guessing limit, so both can be seen in a test. */
 let server: LifelineServer;
+/** A server with the usual settings for the live session that bad input must not disturb. */
+let live: LifelineServer;
+let x: XDisplay;
+let xterm: Proc;
+let web: { url: string; proc: Proc };
+let session: AttendedSession | undefined;
 
 type ApiBody = { token?: string; code?: string; error?: { code: string; message: string } };
 type Msg = { type: string; code?: string; ref?: number; items?: { customerName: string }[] };
 
-test.beforeAll(async () => {
-  // Short code lifetime and a low guessing limit so both can be seen in a test.
-  server = await startServer(['--code-ttl-seconds', '3', '--code-failures-per-minute', '4']);
-});
-test.afterAll(async () => server?.stop());
+const MIB = 1024 * 1024;
+/** The shell xterm at the top-left corner. */
+const XTERM = { x: 0, y: 0, w: 606, h: 396 };
 
-async function api(path: string, body: unknown, token?: string) {
-  const res = await fetch(`${server.url}${path}`, {
+test.beforeAll(async () => {
+  server = await startServer(['--code-ttl-seconds', '3', '--code-failures-per-minute', '4']);
+  live = await startServer();
+  x = await startXvfb();
+  xterm = await startXterm(x.display);
+  web = await startWebConsole(live.url);
+});
+test.afterAll(async () => {
+  await session?.close();
+  await web?.proc.stop();
+  await xterm?.stop();
+  await x?.stop();
+  await live?.stop();
+  await server?.stop();
+});
+
+async function api(path: string, body: unknown, token?: string, on = server) {
+  const res = await fetch(`${on.url}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
     body: JSON.stringify(body),
@@ -28,27 +53,34 @@ async function api(path: string, body: unknown, token?: string) {
   return { status: res.status, body: (await res.json()) as ApiBody };
 }
 
-/** A raw WebSocket client that records every message it receives. */
-async function rawClient() {
-  const ws = new WebSocket(`${server.url.replace('http', 'ws')}/ws`);
+/** A raw WebSocket client that records every message it receives and how the connection closed. */
+async function rawClient(on = server) {
+  const ws = new WebSocket(`${on.url.replace('http', 'ws')}/ws`);
   const got: Msg[] = [];
   ws.on('message', (d) => got.push(JSON.parse(String(d))));
+  // A huge message still being written when the server closes ends in a reset on this side.
+  ws.on('error', () => undefined);
+  const closed = new Promise<{ code: number; reason: string }>((r) => ws.on('close', (code, reason) => r({ code, reason: String(reason) })));
   await new Promise((r, j) => { ws.once('open', r); ws.once('error', j); });
   const next = (pred: (m: Msg) => boolean) => waitFor('a server message', () => got.find(pred), 5000);
-  return { ws, got, next };
+  return { ws, got, next, closed };
 }
 
-async function consoleClient() {
-  const login = await api('/api/login', { username: 'admin', password: server.adminPassword });
-  const c = await rawClient();
+async function consoleClient(on = server) {
+  const login = await api('/api/login', { username: 'admin', password: on.adminPassword }, undefined, on);
+  const c = await rawClient(on);
   c.ws.send(JSON.stringify({ type: 'hello', role: 'console', token: login.body.token }));
   await c.next((m) => m.type === 'welcome');
   return { ...c, token: login.body.token as string };
 }
 
-test('malformed, oversized, binary and unknown messages each get a typed error; the connection and other sessions carry on', async () => {
-  const bystander = await consoleClient();
-  const c = await consoleClient();
+test('malformed, oversized (up to 8 MiB), binary and unknown messages and a wrong agent code each get a typed error; the connection, other consoles and a live session with its agent carry on', async ({ browser }) => {
+  session = await startAttendedSession(browser, { consoleUrl: web.url, server: live, display: x.display, customer: 'Live Bystander' });
+  const { tech, user } = session;
+  await expectCanvasToMatchScreen(tech, x.display, XTERM, undefined, 30_000);
+
+  const bystander = await consoleClient(live);
+  const c = await consoleClient(live);
 
   c.ws.send('{not json');
   expect((await c.next((m) => m.type === 'error')).code).toBe('ERR_BAD_MESSAGE');
@@ -73,16 +105,47 @@ test('malformed, oversized, binary and unknown messages each get a typed error; 
   c.ws.send(JSON.stringify({ type: 'queue:accept', requestId: 'no-such-request', ref: 9 }));
   expect(await c.next((m) => m.type === 'error')).toMatchObject({ code: 'ERR_NOT_FOUND', ref: 9 });
 
+  // An agent with a wrong code is turned away.
+  const stranger = await rawClient(live);
+  stranger.ws.send(JSON.stringify({ type: 'hello', role: 'agent', code: '0000000000', info: { hostname: 'h', os: 'Linux', user: 'u' } }));
+  expect((await stranger.next((m) => m.type === 'error')).code).toBe('ERR_CODE_INVALID');
+
+  // Over the 1 MiB hard limit, just and far: the typed error, then a close with 1009 (Message Too Big) naming it.
+  for (const bytes of [MIB + 1, 8 * MIB]) {
+    const big = await rawClient(live);
+    big.ws.send(JSON.stringify({ type: 'hello', role: 'portal', resumeKey: 'k'.repeat(bytes) }));
+    expect((await big.next((m) => m.type === 'error')).code).toBe('ERR_MESSAGE_TOO_LARGE');
+    expect(await big.closed).toEqual({ code: 1009, reason: 'ERR_MESSAGE_TOO_LARGE' });
+  }
+
   // Still the same, working connection, and the other console is untouched.
   expect(c.ws.readyState).toBe(WebSocket.OPEN);
   expect(bystander.ws.readyState).toBe(WebSocket.OPEN);
-  const code = await api('/api/codes', {}, bystander.token);
+  const code = await api('/api/codes', {}, bystander.token, live);
   expect(code.body.code).toMatch(/^\d{10}$/);
-  await api('/api/portal/join', { code: code.body.code, name: 'Still Served' });
+  await api('/api/portal/join', { code: code.body.code, name: 'Still Served' }, undefined, live);
   await bystander.next((m) => m.type === 'queue:snapshot' && (m.items ?? []).some((i) => i.customerName === 'Still Served'));
-  expect((await fetch(`${server.url}/api/health`)).ok).toBe(true);
+  expect((await fetch(`${live.url}/api/health`)).ok).toBe(true);
   c.ws.close();
   bystander.ws.close();
+
+  // The live session never noticed: the technician still controls the screen, and sees it change...
+  const marker = `lifeline-after-bad-input-${Date.now()}`;
+  const file = path.join(os.tmpdir(), `${marker}.txt`);
+  const at = await remoteToPage(tech, 200, 200);
+  await tech.mouse.click(at.x, at.y);
+  await tech.keyboard.type(`echo ${marker} > ${file}`);
+  await tech.keyboard.press('Enter');
+  await waitFor('the command typed after the bad input to write its file', () => fs.existsSync(file) && fs.readFileSync(file, 'utf8').trim() === marker);
+  fs.rmSync(file);
+  await expectCanvasToMatchScreen(tech, x.display, XTERM);
+  // ...and the chat works both ways (Enter sends: the toast about "Still Served" covers the Send button).
+  await tech.getByTestId('chat-input').fill('Still with you.');
+  await tech.getByTestId('chat-input').press('Enter');
+  await expect(user.getByTestId('portal-chat-message').filter({ hasText: 'Still with you.' })).toBeVisible();
+  await user.getByTestId('portal-chat-input').fill('Good to hear.');
+  await user.getByTestId('portal-chat-send').click();
+  await expect(tech.getByTestId('chat-message').filter({ hasText: 'Good to hear.' })).toBeVisible();
 });
 
 test('a message before hello, a bad hello, and a bad console token are refused with typed errors', async () => {
