@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
-import { canvasPixels, createCode, joinPortal, remoteToPage, signIn } from './console.js';
+import { createCode, expectCanvasToMatchScreen, joinPortal, remoteToPage, signIn } from './console.js';
 import { startAgent, startServer, startWebConsole, startXterm, startXvfb, waitFor, type LifelineServer, type Proc, type XDisplay } from './harness.js';
 import { readScreen, sameRatio } from './x-screen.js';
 
@@ -44,15 +44,8 @@ test('with view allowed and control refused, injected input never reaches the X 
   await expect(tech.getByTestId('peer-status')).toHaveText('connected', { timeout: 30_000 });
   await expect(tech.getByTestId('consent-status')).toContainText('control: not allowed');
 
-  const region = { x: 0, y: 0, w: 600, h: 380 };
-  const matches = async () => {
-    const [screen, canvas] = await Promise.all([
-      readScreen(x.display, region.x, region.y, region.w, region.h),
-      canvasPixels(tech, region.x, region.y, region.w, region.h),
-    ]);
-    return sameRatio(screen, canvas) > 0.999;
-  };
-  await waitFor('canvas to match the X display', matches, 30_000);
+  const region = { x: 0, y: 0, w: 1920, h: 1080 };
+  await expectCanvasToMatchScreen(tech, x.display, region, undefined, 30_000);
   const before = await readScreen(x.display, region.x, region.y, region.w, region.h);
 
   const typeCommand = async (file: string) => {
