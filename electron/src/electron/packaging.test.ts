@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 
 const root = path.resolve(import.meta.dirname, '../../..');
 const require = createRequire(import.meta.url);
@@ -54,7 +54,15 @@ function readWire(file: string): number[] {
 /** Each fuse the opposite of what the hook sets, so an untouched fuse shows. */
 const oppositeWire = () => fuseNames.map((name) => (hook.FUSES[name] ? OFF : ON));
 const expectedWire = () => fuseNames.map((name) => (hook.FUSES[name] ? ON : OFF));
-const tempDir = (name: string) => fs.mkdtempSync(path.join(os.tmpdir(), `lifeline-${name}-`));
+const tempDirs: string[] = [];
+function tempDir(name: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `lifeline-${name}-`));
+  tempDirs.push(dir);
+  return dir;
+}
+afterAll(() => {
+  for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true });
+});
 
 function pngSize(file: string): { width: number; height: number } {
   const bytes = fs.readFileSync(file);
