@@ -7,6 +7,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { IceServer } from '../shared/protocol.js';
 import { adminCreatedBanner } from '../server/src/first-run.js';
 import { startServer } from '../server/src/server.js';
 import { startWebHost } from '../electron/src/web/web-host.js';
@@ -19,6 +20,8 @@ const DESKTOP_STARTUP_MS = 10_000;
 const server = await startServer({
   dataDir: process.env.LIFELINE_DATA ?? path.join(root, 'data'),
   port,
+  // STUN/TURN servers for consoles and agents, as `npm run server -- --ice` takes them.
+  iceServers: IceServer.array().parse(JSON.parse(process.env.LIFELINE_ICE_SERVERS ?? '[]')),
   onAdminCreated: (user, password) => process.stdout.write(adminCreatedBanner(user, password)),
 });
 const console_ = await startWebHost({ serverUrl: server.url, rendererDir: path.join(root, 'dist/renderer'), port: port + 1 });
