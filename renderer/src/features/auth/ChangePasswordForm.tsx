@@ -4,6 +4,7 @@
  * the top bar later. The server checks the same rules again.
  */
 import { useState, type FormEvent } from 'react';
+import { createPortal } from 'react-dom';
 import { LifelineError } from '../../../../shared/errors.js';
 import type { Technician } from '../../../../shared/protocol.js';
 import { useAction } from '../../app/use-action.js';
@@ -102,7 +103,7 @@ export function ChangePasswordForm({ oneTimePassword, onChanged, onCancel }: Pro
   );
 }
 
-/** The top bar's "Change password": the form in a dialog, then a confirmation. */
+/** The top bar's "Change password": the form in a dialog (on the page, not styled as the top bar), then a confirmation. */
 export function ChangePasswordButton() {
   const [open, setOpen] = useState(false);
   const [changed, setChanged] = useState(false);
@@ -115,7 +116,7 @@ export function ChangePasswordButton() {
       <button className="button small" data-testid="password-change-open" onClick={() => setOpen(true)}>
         Change password
       </button>
-      {open && (
+      {open && createPortal(
         <div className="login password-dialog" role="dialog" aria-label="Change password">
           {changed ? (
             <div className="card login-card">
@@ -127,7 +128,8 @@ export function ChangePasswordButton() {
           ) : (
             <ChangePasswordForm onChanged={() => setChanged(true)} onCancel={close} />
           )}
-        </div>
+        </div>,
+        document.body,
       )}
     </>
   );
