@@ -12,7 +12,7 @@ import path from 'node:path';
 import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import { createCode, expectCanvasToMatchScreen, joinPortal, openPage, remoteToPage, signIn } from './console.js';
 import {
-  addTechnician, adminCli, queryDb, startAgent, startServer, startWebConsole, startXterm, startXvfb, waitFor,
+  addTechnician, queryDb, startAgent, startServer, startWebConsole, startXterm, startXvfb, waitFor,
   type LifelineServer, type Proc, type XDisplay,
 } from './harness.js';
 
@@ -24,8 +24,6 @@ let web: { url: string; proc: Proc };
 const agents: Proc[] = [];
 const passwords: Record<string, string> = {};
 const contexts: BrowserContext[] = [];
-
-const admin = (...args: string[]) => adminCli(server.dataDir, ...args);
 
 const query = <T>(sql: string, ...params: unknown[]) => queryDb<T>(server.dataDir, sql, ...params);
 
