@@ -134,13 +134,14 @@ const ADMIN_PASSWORD = 'the admin chose this one';
  */
 async function start(
   dataDir = tempDir(),
-  opts: { codeFailuresPerMinute?: number; onAdminCreated?: (u: string, p: string) => void; keepOneTimePassword?: boolean } = {},
+  opts: { codeFailuresPerMinute?: number; onAdminCreated?: (u: string, p: string) => void; keepOneTimePassword?: boolean; signInSweepMs?: number } = {},
 ) {
   let oneTimePassword = '';
   const server = await startServer({
     dataDir,
     port: 0,
     codeFailuresPerMinute: opts.codeFailuresPerMinute,
+    signInSweepMs: opts.signInSweepMs,
     onAdminCreated: (user, password) => {
       oneTimePassword = password;
       opts.onAdminCreated?.(user, password);
@@ -446,6 +447,33 @@ describe('one-time passwords', () => {
     await expect(post(`${server.url}/api/codes`, {}, CodeResponse, other.token)).rejects.toMatchObject(refusedWith('ERR_NOT_AUTHENTICATED', 401));
     await expect(changePassword(server.url, other.token, 'my very own password', 'yet another password'))
       .rejects.toMatchObject(refusedWith('ERR_NOT_AUTHENTICATED', 401));
+  });
+});
+
+describe('sign-ins that end', () => {
+  const login = (url: string) => post(`${url}/api/login`, { username: 'admin', password: ADMIN_PASSWORD }, LoginResponse);
+
+  it('a password change closes the technician\'s other open consoles at once; the console that changed it stays', async () => {
+    const { server } = await start();
+    const [elsewhere, here] = [await login(server.url), await login(server.url)];
+    const old = await connectConsole(server.url, elsewhere.token);
+    const current = await connectConsole(server.url, here.token);
+    await Promise.all([old.next('welcome'), current.next('welcome')]);
+
+    await post(`${server.url}/api/password`, { currentPassword: ADMIN_PASSWORD, newPassword: 'a brand new password' }, z.object({}), here.token);
+    expect(await old.next('error')).toMatchObject({ code: 'ERR_NOT_AUTHENTICATED' });
+    expect((await old.closed).code).toBe(4001);
+    // The one that changed it still works.
+    await current.request({ type: 'presence:set', status: 'away' });
+  });
+
+  it('a reset from the admin CLI (another process: only the database changes) ends open consoles at the next sweep', async () => {
+    const { server } = await start(undefined, { signInSweepMs: 100 });
+    const console_ = await connectConsole(server.url, (await login(server.url)).token);
+    await console_.next('welcome');
+    await server.ctx.auth.resetPassword('admin');
+    expect(await console_.next('error')).toMatchObject({ code: 'ERR_NOT_AUTHENTICATED' });
+    expect((await console_.closed).code).toBe(4001);
   });
 });
 

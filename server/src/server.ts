@@ -46,6 +46,8 @@ export interface ServerOptions {
   busyAfterSessions?: number;
   /** Jump clients: the (re)connection rate cap, and how often connected clients are checked for removal by an administrator. */
   jump?: JumpPresenceOptions & { sweepMs?: number };
+  /** How often console connections are checked for a sign-in that has ended (default 30 s). */
+  signInSweepMs?: number;
   /** Called once, on first run, with the generated admin password. */
   onAdminCreated?: (username: string, password: string) => void;
 }
@@ -88,6 +90,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   });
   const ctx: ServerContext = { ...services, desk };
   ctx.jumpLive.startSweep(() => sweepJumpClients(ctx), opts.jump?.sweepMs ?? 5000);
+  // Sign-ins ended outside this process (the admin CLI's reset-password) or by expiry.
+  const signInSweep = setInterval(() => {
+    ctx.hub.endRevokedSignIns().catch((e: unknown) => log.error('sign-in sweep failed', { error: e instanceof Error ? e.message : String(e) }));
+  }, opts.signInSweepMs ?? 30_000);
+  signInSweep.unref();
 
   if ((await auth.countTechnicians()) === 0) {
     const password = randomSecret(12);
@@ -120,7 +127,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const scheme = opts.tls ? 'https' : 'http';
   const url = `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`;
   if (!opts.tls && !['127.0.0.1', '::1', 'localhost'].includes(host)) {
-    log.warn('serving without TLS on a non-loopback address: use --tls-cert/--tls-key in production');
+    log.warn('serving plain HTTP on a non-loopback address: TLS must be terminated in front of this server');
   }
   log.info('support server listening', { url });
 
@@ -129,6 +136,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     ctx,
     async close() {
       ctx.jumpLive.stopSweep();
+      clearInterval(signInSweep);
       for (const c of wss.clients) c.terminate();
       await new Promise<void>((r) => wss.close(() => r()));
       await new Promise<void>((r) => server.close(() => r()));

@@ -111,6 +111,13 @@ export class AuthService {
     return password;
   }
 
+  /** Which of these token hashes are still a sign-in (not revoked, not expired). */
+  async liveTokenHashes(tokenHashes: string[]): Promise<Set<string>> {
+    const rows = await this.db.selectFrom('auth_tokens').select('token_hash')
+      .where('token_hash', 'in', tokenHashes).where('expires_at', '>=', Date.now()).execute();
+    return new Set(rows.map((r) => r.token_hash));
+  }
+
   private async tokenOwner(token: string) {
     const row = await this.db
       .selectFrom('auth_tokens')

@@ -53,6 +53,8 @@ export function createHttpHandler(ctx: ServerContext) {
         const body = await readBody(req, ChangePasswordRequest);
         const tech = await ctx.auth.changePassword(bearer(req), body.currentPassword, body.newPassword);
         await ctx.audit.record(tech.username, 'auth.password-changed', { ip: clientAddress(req) });
+        // His other consoles lose their sign-in now, not at their next reconnect.
+        await ctx.hub.endRevokedSignIns();
         return json(res, 200, {});
       }
       if (req.method === 'POST' && url.pathname === '/api/logout') {

@@ -13,8 +13,11 @@ export interface Peer<Out> {
   send(msg: Out): void;
   close(code: number, reason: string): void;
 }
-/** `peerId`: the connection's id for the agent (one peer connection per console connection). */
-export type ConsolePeer = Peer<ServerToConsole> & { technician: Technician; peerId: string };
+/**
+ * `peerId`: the connection's id for the agent (one peer connection per console connection);
+ * `tokenHash`: the sign-in it was opened with, so it ends when that sign-in ends.
+ */
+export type ConsolePeer = Peer<ServerToConsole> & { technician: Technician; peerId: string; tokenHash: string };
 export type AgentPeer = Peer<ServerToAgent>;
 export type PortalPeer = Peer<ServerToPortal>;
 
@@ -26,6 +29,22 @@ export class Hub {
   private readonly links = new Map<string, Map<string, ConsolePeer>>();
 
   constructor(private readonly queue: QueueService, private readonly chat: ChatService, private readonly auth: AuthService) {}
+
+  /**
+   * Closes the console connections whose sign-in has ended: the password was
+   * changed elsewhere or reset by an administrator, or the token expired. The
+   * console then finds its token refused and shows the sign-in page.
+   */
+  async endRevokedSignIns(): Promise<void> {
+    const all = [...this.consoles.values()].flatMap((set) => [...set]);
+    if (all.length === 0) return;
+    const live = await this.auth.liveTokenHashes(all.map((c) => c.tokenHash));
+    for (const c of all) {
+      if (live.has(c.tokenHash)) continue;
+      c.send({ type: 'error', code: 'ERR_NOT_AUTHENTICATED', message: 'Your sign-in has ended: sign in again.' });
+      c.close(4001, 'ERR_NOT_AUTHENTICATED');
+    }
+  }
 
   addConsole(c: ConsolePeer): void {
     let set = this.consoles.get(c.technician.id);

@@ -9,6 +9,7 @@ import type {
 } from '../../../shared/protocol.js';
 import type { ServerContext } from '../context.js';
 import { randomUUID } from 'node:crypto';
+import { sha256 } from '../crypto.js';
 import { canAct, canChat, canJoin, consentOf, parseAgentInfo } from '../queue/service.js';
 import type { Peer } from '../sessions/hub.js';
 import { handleJumpConsole } from './jump-handlers.js';
@@ -25,7 +26,7 @@ type HelloOf<R extends Hello['role']> = Extract<Hello, { role: R }>;
 export async function handleConsole(ctx: ServerContext, peer: Peer<ServerToConsole>, hello: HelloOf<'console'>): Promise<Handler> {
   const technician = await ctx.auth.authenticate(hello.token);
   // The agent tells this connection's peer connection apart from a colleague's in a shared session by it.
-  const self = { ...peer, technician, peerId: randomUUID() };
+  const self = { ...peer, technician, peerId: randomUUID(), tokenHash: sha256(hello.token) };
   ctx.hub.addConsole(self);
   peer.send({ type: 'welcome', technician, iceServers: ctx.iceServers });
   const rows = await ctx.queue.listFor(technician.id);
