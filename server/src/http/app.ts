@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { pipeline } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
@@ -148,10 +149,9 @@ function serveUpdate(dir: string, encodedName: string, req: IncomingMessage, res
     throw new LifelineError('ERR_BAD_MESSAGE', 'The update file name is not a valid URL path.');
   }
   const file = path.join(dir, name);
-  if (!/^[\w.-]+$/.test(name) || /^\.+$/.test(name) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
-    throw new LifelineError('ERR_NOT_FOUND', 'No such update file.');
-  }
-  const size = fs.statSync(file).size;
+  const stat = /^[\w.-]+$/.test(name) && !/^\.+$/.test(name) ? fs.statSync(file, { throwIfNoEntry: false }) : undefined;
+  if (!stat?.isFile()) throw new LifelineError('ERR_NOT_FOUND', 'No such update file.');
+  const size = stat.size;
   const headers = {
     'content-type': file.endsWith('.yml') ? 'text/yaml; charset=utf-8' : 'application/octet-stream',
     'accept-ranges': 'bytes',
@@ -166,11 +166,18 @@ function serveUpdate(dir: string, encodedName: string, req: IncomingMessage, res
   }
   if (range) {
     res.writeHead(206, { ...headers, 'content-range': `bytes ${range.start}-${range.end}/${size}`, 'content-length': range.end - range.start + 1 });
-    fs.createReadStream(file, range).pipe(res);
+    sendFile(fs.createReadStream(file, range), res);
     return;
   }
   res.writeHead(200, { ...headers, 'content-length': size });
-  fs.createReadStream(file).pipe(res);
+  sendFile(fs.createReadStream(file), res);
+}
+
+/** Streams a file to the client; a client that hangs up, or a file removed meanwhile, closes both ends (no descriptor left open, no crash). */
+function sendFile(from: fs.ReadStream, res: ServerResponse): void {
+  pipeline(from, res, (err) => {
+    if (err && err.code !== 'ERR_STREAM_PREMATURE_CLOSE') log.warn('update download ended early', { error: err.message });
+  });
 }
 
 /**

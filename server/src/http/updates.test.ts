@@ -101,4 +101,29 @@ describe('update feed', () => {
     expect(r.status).toBe(404);
     expect(errorCode(r.body)).toBe('ERR_NOT_FOUND');
   });
+
+  it('closes the file when a client hangs up mid-download (no descriptor left open)', async () => {
+    const big = path.join(dir, 'updates/Lifeline-Console-0.3.0.AppImage');
+    fs.writeFileSync(big, crypto.randomBytes(16 * 1024 * 1024));
+    const openOnBig = () => fs.readdirSync('/proc/self/fd').filter((fd) => {
+      try {
+        return fs.readlinkSync(`/proc/self/fd/${fd}`) === big;
+      } catch {
+        return false;
+      }
+    }).length;
+    for (let i = 0; i < 5; i++) {
+      await new Promise<void>((resolve, reject) => {
+        const req = http.get(`${server.url}/updates/Lifeline-Console-0.3.0.AppImage`, (res) => res.once('data', () => {
+          req.destroy();
+          resolve();
+        }));
+        req.on('error', reject);
+      });
+    }
+    const deadline = Date.now() + 5000;
+    while (openOnBig() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(openOnBig()).toBe(0);
+    expect((await get('/updates/latest-linux.yml')).status).toBe(200);
+  });
 });
