@@ -9,8 +9,12 @@ import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 
 const updateUrl = process.env.LIFELINE_UPDATE_URL ?? '';
-if (!/^https?:\/\/[^/]+\/(.+\/)?updates\/$/.test(updateUrl)) {
-  console.error(`npm run package: set LIFELINE_UPDATE_URL to your Lifeline server's /updates/ address, e.g. LIFELINE_UPDATE_URL=https://support.example.com/updates/ npm run package${updateUrl ? ` (not ${JSON.stringify(updateUrl)})` : ''}`);
+// HTTPS only (plain HTTP just for a server on this machine): Linux and unsigned
+// macOS builds check an update only against the sha512 in latest*.yml, which
+// comes over the same connection.
+const LOOPBACK_HTTP = /^http:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?\//;
+if (!/^https?:\/\/[^/]+\/(.+\/)?updates\/$/.test(updateUrl) || (updateUrl.startsWith('http:') && !LOOPBACK_HTTP.test(updateUrl))) {
+  console.error(`npm run package: set LIFELINE_UPDATE_URL to your Lifeline server's https /updates/ address, e.g. LIFELINE_UPDATE_URL=https://support.example.com/updates/ npm run package${updateUrl ? ` (not ${JSON.stringify(updateUrl)})` : ''}`);
   process.exit(2);
 }
 

@@ -192,7 +192,7 @@ describe('packaging', () => {
     const result = spawnSync(process.execPath, [path.join(root, 'scripts/package.mjs')], { cwd: root, encoding: 'utf8', env });
     expect(result.status).toBe(2);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toBe("npm run package: set LIFELINE_UPDATE_URL to your Lifeline server's /updates/ address, e.g. LIFELINE_UPDATE_URL=https://support.example.com/updates/ npm run package\n");
+    expect(result.stderr).toBe("npm run package: set LIFELINE_UPDATE_URL to your Lifeline server's https /updates/ address, e.g. LIFELINE_UPDATE_URL=https://support.example.com/updates/ npm run package\n");
   });
   it('npm run package refuses an update URL that is not a server\'s /updates/ address', () => {
     const result = spawnSync(process.execPath, [path.join(root, 'scripts/package.mjs')], {
@@ -200,5 +200,12 @@ describe('packaging', () => {
     });
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/^npm run package: set LIFELINE_UPDATE_URL .* \(not "support\.example\.com"\)\n$/);
+  });
+  it('npm run package refuses a plain-HTTP update URL except on this machine', () => {
+    const refused = spawnSync(process.execPath, [path.join(root, 'scripts/package.mjs')], {
+      cwd: root, encoding: 'utf8', env: { ...process.env, LIFELINE_UPDATE_URL: 'http://support.example.com/updates/' },
+    });
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toContain('(not "http://support.example.com/updates/")');
   });
 });
