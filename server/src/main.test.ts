@@ -33,8 +33,14 @@ describe('lifeline-server', () => {
     expect(output).not.toMatch(/^\s+at /m);
   });
 
+  it('behind a TLS proxy, wants the public address users reach', async () => {
+    const { code, output } = await runServer('--host', '0.0.0.0', '--behind-tls-proxy');
+    expect(code).toBe(2);
+    expect(output).toContain('--behind-tls-proxy needs --public-url');
+  });
+
   it('serves plain HTTP off loopback when a TLS proxy is in front', async () => {
-    const { output } = await runServer('--host', '0.0.0.0', '--behind-tls-proxy');
+    const { output } = await runServer('--host', '0.0.0.0', '--behind-tls-proxy', '--public-url', 'https://support.example.com');
     expect(output).toMatch(/support server on http:\/\//);
   });
 });

@@ -35,6 +35,10 @@ try {
   const iceServers = IceServer.array().parse(JSON.parse(values.ice));
   const tls = values['tls-cert'] && values['tls-key'] ? { certFile: values['tls-cert'], keyFile: values['tls-key'] } : undefined;
   // Passwords, tokens and session codes cross this port: off this machine they travel in TLS, or not at all.
+  if (values['behind-tls-proxy'] && !values['public-url']) {
+    process.stderr.write('--behind-tls-proxy needs --public-url: the https address users reach through the proxy, which the portal tells their agents.\n');
+    process.exit(2);
+  }
   if (!tls && !LOOPBACK.includes(values.host) && !values['behind-tls-proxy']) {
     process.stderr.write(`Refusing to serve plain HTTP on ${values.host}: give --tls-cert and --tls-key, or --behind-tls-proxy when a reverse proxy terminates TLS in front of this server.\n`);
     process.exit(2);
@@ -50,6 +54,7 @@ try {
     busyAfterSessions: Number(values['busy-after-sessions']),
     ...(tls ? { tls } : {}),
     ...(values['public-url'] ? { publicUrl: values['public-url'] } : {}),
+    behindTlsProxy: values['behind-tls-proxy'],
     onAdminCreated: (username, password) => {
       process.stdout.write(adminCreatedBanner(username, password));
     },

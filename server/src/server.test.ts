@@ -134,7 +134,7 @@ const ADMIN_PASSWORD = 'the admin chose this one';
  */
 async function start(
   dataDir = tempDir(),
-  opts: { codeFailuresPerMinute?: number; onAdminCreated?: (u: string, p: string) => void; keepOneTimePassword?: boolean; signInSweepMs?: number } = {},
+  opts: { codeFailuresPerMinute?: number; onAdminCreated?: (u: string, p: string) => void; keepOneTimePassword?: boolean; signInSweepMs?: number; behindTlsProxy?: boolean } = {},
 ) {
   let oneTimePassword = '';
   const server = await startServer({
@@ -142,6 +142,7 @@ async function start(
     port: 0,
     codeFailuresPerMinute: opts.codeFailuresPerMinute,
     signInSweepMs: opts.signInSweepMs,
+    behindTlsProxy: opts.behindTlsProxy,
     onAdminCreated: (user, password) => {
       oneTimePassword = password;
       opts.onAdminCreated?.(user, password);
@@ -496,6 +497,22 @@ describe('refusals', () => {
     }
     await expect(post(`${server.url}/api/portal/join`, { code }, PortalJoinResponse))
       .rejects.toMatchObject({ status: 429, body: { error: { code: 'ERR_RATE_LIMITED' } } });
+  });
+
+  it('behind a TLS proxy, wrong codes are counted per client address from X-Forwarded-For; without the option the header is ignored', async () => {
+    const join = (url: string, code: string, forwardedFor: string) => fetch(`${url}/api/portal/join`, {
+      method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': forwardedFor }, body: JSON.stringify({ code }),
+    }).then((r) => r.status);
+    const wrong = '0000000000';
+    const proxied = (await start(undefined, { codeFailuresPerMinute: 2, behindTlsProxy: true })).server;
+    expect([await join(proxied.url, wrong, '198.51.100.7, 203.0.113.1'), await join(proxied.url, wrong, '203.0.113.1')]).toEqual([400, 400]);
+    expect(await join(proxied.url, wrong, '203.0.113.1')).toBe(429);
+    // Another client behind the same proxy is not locked out by the first.
+    expect(await join(proxied.url, wrong, '203.0.113.2')).toBe(400);
+
+    const direct = (await start(undefined, { codeFailuresPerMinute: 2 })).server;
+    expect([await join(direct.url, wrong, '203.0.113.3'), await join(direct.url, wrong, '203.0.113.4')]).toEqual([400, 400]);
+    expect(await join(direct.url, wrong, '203.0.113.5')).toBe(429);
   });
 
   it('answers an oversized message with ERR_MESSAGE_TOO_LARGE and keeps the connection', async () => {

@@ -26,7 +26,7 @@ import { TeamService } from './teams/service.js';
 import { JumpPresence, type JumpPresenceOptions } from './jump/presence.js';
 import { JumpService } from './jump/service.js';
 import { sweepJumpClients } from './jump/sessions.js';
-import { acceptConnection, RouterSocket } from './ws/router.js';
+import { acceptConnection, RouterSocket, takeForwardedAddress } from './ws/router.js';
 
 export interface ServerOptions {
   dataDir: string;
@@ -46,6 +46,8 @@ export interface ServerOptions {
   busyAfterSessions?: number;
   /** Jump clients: the (re)connection rate cap, and how often connected clients are checked for removal by an administrator. */
   jump?: JumpPresenceOptions & { sweepMs?: number };
+  /** A reverse proxy terminates TLS in front of this server: clients' addresses come from X-Forwarded-For. */
+  behindTlsProxy?: boolean;
   /** How often console connections are checked for a sign-in that has ended (default 30 s). */
   signInSweepMs?: number;
   /** Called once, on first run, with the generated admin password. */
@@ -107,7 +109,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   await desk.changed();
 
   const handler = createHttpHandler(ctx);
-  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => void handler(req, res);
+  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    if (opts.behindTlsProxy) takeForwardedAddress(req);
+    void handler(req, res);
+  };
   const server = opts.tls
     ? https.createServer({ cert: fs.readFileSync(opts.tls.certFile), key: fs.readFileSync(opts.tls.keyFile) }, onRequest)
     : http.createServer(onRequest);
@@ -116,7 +121,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   // larger message from its header, unread; RouterSocket then sends the same
   // typed error and closes with 1009.
   const wss = new WebSocketServer({ server, path: '/ws', maxPayload: 1024 * 1024, WebSocket: RouterSocket });
-  wss.on('connection', (ws, req) => acceptConnection(ctx, ws, req));
+  wss.on('connection', (ws, req) => {
+    if (opts.behindTlsProxy) takeForwardedAddress(req);
+    acceptConnection(ctx, ws, req);
+  });
 
   const host = opts.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {

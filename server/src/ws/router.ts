@@ -31,7 +31,19 @@ const ROLE_SCHEMAS = {
 };
 
 export function clientAddress(req: IncomingMessage): string {
-  return req.socket.remoteAddress ?? 'unknown';
+  return forwardedAddresses.get(req) ?? req.socket.remoteAddress ?? 'unknown';
+}
+
+const forwardedAddresses = new WeakMap<IncomingMessage, string>();
+
+/**
+ * Behind a TLS-terminating proxy (--behind-tls-proxy) every socket is the
+ * proxy's: the client is the last address the proxy appended to
+ * X-Forwarded-For. Without the option the header is ignored (anyone can send it).
+ */
+export function takeForwardedAddress(req: IncomingMessage): void {
+  const last = String(req.headers['x-forwarded-for'] ?? '').split(',').map((s) => s.trim()).filter(Boolean).at(-1);
+  if (last) forwardedAddresses.set(req, last);
 }
 
 /**
