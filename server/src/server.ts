@@ -92,11 +92,6 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   });
   const ctx: ServerContext = { ...services, desk };
   ctx.jumpLive.startSweep(() => sweepJumpClients(ctx), opts.jump?.sweepMs ?? 5000);
-  // Sign-ins ended outside this process (the admin CLI's reset-password) or by expiry.
-  const signInSweep = setInterval(() => {
-    ctx.hub.endRevokedSignIns().catch((e: unknown) => log.error('sign-in sweep failed', { error: e instanceof Error ? e.message : String(e) }));
-  }, opts.signInSweepMs ?? 30_000);
-  signInSweep.unref();
 
   if ((await auth.countTechnicians()) === 0) {
     const password = randomSecret(12);
@@ -138,6 +133,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     log.warn('serving plain HTTP on a non-loopback address: TLS must be terminated in front of this server');
   }
   log.info('support server listening', { url });
+
+  // Sign-ins revoked outside this process (the admin CLI's reset-password).
+  const signInSweep = setInterval(() => {
+    ctx.hub.endRevokedSignIns().catch((e: unknown) => log.error('sign-in sweep failed', { error: e instanceof Error ? e.message : String(e) }));
+  }, opts.signInSweepMs ?? 30_000);
+  signInSweep.unref();
 
   return {
     url,

@@ -245,3 +245,23 @@ describe('the console core keeps chat across reconnects', () => {
     expect(server.received.map((m) => m.text)).toEqual(['too late', 'after']);
   });
 });
+
+describe('the console core follows the server on sign-ins', () => {
+  it('goes back to the sign-in page, keeping no token, when the server ends its sign-in on an open connection', async () => {
+    server = new ScriptedServer();
+    events = [];
+    const saved: (string | null)[] = [];
+    core = createConsoleCore({
+      serverUrl: server.url,
+      emit: (event, payload) => events.push({ event, payload } as Seen),
+      tokenStore: { load: () => 'a-token', save: (t) => saved.push(t) },
+    });
+    await core.handlers['auth:status']({});
+    await vi.waitFor(() => expect(onlineCount()).toBeGreaterThan(0));
+
+    for (const s of server.sockets) s.send(JSON.stringify({ type: 'error', code: 'ERR_NOT_AUTHENTICATED', message: 'Your sign-in has ended: sign in again.' }));
+    await vi.waitFor(() => expect(states().at(-1)).toBe('signed-out'));
+    expect(saved).toEqual([null]);
+    expect(events).toContainEqual({ event: 'error:raised', payload: { code: 'ERR_NOT_AUTHENTICATED', message: 'Your sign-in has ended: sign in again.' } });
+  });
+});

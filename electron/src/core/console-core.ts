@@ -151,6 +151,8 @@ export function createConsoleCore(opts: ConsoleCoreOptions): ConsoleCore {
         return;
       case 'error':
         log(`server error ${msg.code}${msg.cause ? ` (${msg.cause})` : ''}`);
+        // The server ended this sign-in (password changed elsewhere or reset): back to the sign-in page now.
+        if (msg.code === 'ERR_NOT_AUTHENTICATED') signOut();
         opts.emit('error:raised', { code: msg.code, message: msg.message });
         return;
       case 'ack':
@@ -202,7 +204,7 @@ export function createConsoleCore(opts: ConsoleCoreOptions): ConsoleCore {
       hello: () => ({ type: 'hello', role: 'console', token }),
       onMessage: onServerMessage,
       onState: (state) => opts.emit('connection:changed', { state }),
-      fatalCodes: ['ERR_NOT_AUTHENTICATED'],
+      fatalCodes: ['ERR_NOT_AUTHENTICATED', 'ERR_PASSWORD_CHANGE_REQUIRED'],
       onFatal: (code: ErrorCode, message: string) => {
         signOut();
         opts.emit('error:raised', { code, message: message || 'Your sign-in has expired. Please sign in again.' });

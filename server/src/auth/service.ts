@@ -111,10 +111,13 @@ export class AuthService {
     return password;
   }
 
-  /** Which of these token hashes are still a sign-in (not revoked, not expired). */
-  async liveTokenHashes(tokenHashes: string[]): Promise<Set<string>> {
-    const rows = await this.db.selectFrom('auth_tokens').select('token_hash')
-      .where('token_hash', 'in', tokenHashes).where('expires_at', '>=', Date.now()).execute();
+  /**
+   * Which of these token hashes have not been revoked (by a password change or
+   * reset, or a sign-out). Expiry is not checked: an open console, mid-session,
+   * is not cut off by the clock; it signs in again at its next reconnect.
+   */
+  async unrevokedTokenHashes(tokenHashes: string[]): Promise<Set<string>> {
+    const rows = await this.db.selectFrom('auth_tokens').select('token_hash').where('token_hash', 'in', tokenHashes).execute();
     return new Set(rows.map((r) => r.token_hash));
   }
 

@@ -31,14 +31,14 @@ export class Hub {
   constructor(private readonly queue: QueueService, private readonly chat: ChatService, private readonly auth: AuthService) {}
 
   /**
-   * Closes the console connections whose sign-in has ended: the password was
-   * changed elsewhere or reset by an administrator, or the token expired. The
-   * console then finds its token refused and shows the sign-in page.
+   * Closes the console connections whose sign-in was revoked: the password was
+   * changed elsewhere or reset by an administrator. The console then finds its
+   * token refused and shows the sign-in page.
    */
   async endRevokedSignIns(): Promise<void> {
     const all = [...this.consoles.values()].flatMap((set) => [...set]);
     if (all.length === 0) return;
-    const live = await this.auth.liveTokenHashes(all.map((c) => c.tokenHash));
+    const live = await this.auth.unrevokedTokenHashes(all.map((c) => c.tokenHash));
     for (const c of all) {
       if (live.has(c.tokenHash)) continue;
       c.send({ type: 'error', code: 'ERR_NOT_AUTHENTICATED', message: 'Your sign-in has ended: sign in again.' });
