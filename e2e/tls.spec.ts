@@ -9,8 +9,8 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { expect, request, test } from '@playwright/test';
-import { createCode, expectCanvasToMatchScreen, joinPortal, signIn } from './console.js';
+import { expect, request, test, type BrowserContext } from '@playwright/test';
+import { createCode, expectCanvasToMatchScreen, joinPortal, openPage, signIn } from './console.js';
 import { startAgent, startFirstRunServer, startWebConsole, startXterm, startXvfb, type LifelineServer, type Proc, type XDisplay } from './harness.js';
 
 let dir: string;
@@ -20,6 +20,7 @@ let xterm: Proc;
 let server: LifelineServer;
 let web: { url: string; proc: Proc };
 const agents: Proc[] = [];
+const contexts: BrowserContext[] = [];
 const extraCaBefore = process.env.NODE_EXTRA_CA_CERTS;
 
 test.beforeAll(async () => {
@@ -47,6 +48,7 @@ test.afterAll(async () => {
   if (extraCaBefore === undefined) delete process.env.NODE_EXTRA_CA_CERTS;
   else process.env.NODE_EXTRA_CA_CERTS = extraCaBefore;
   for (const a of agents) await a.stop();
+  for (const c of contexts) await c.close();
   await web?.proc.stop();
   await server?.stop();
   await xterm?.stop();
@@ -56,9 +58,11 @@ test.afterAll(async () => {
 
 test('over HTTPS and WSS, a session runs end to end: the console core, the agent and the portal all connect through TLS', async ({ browser }) => {
   expect(server.url).toMatch(/^https:\/\//);
-  const tech = await (await browser.newContext()).newPage();
+  const tech = await openPage(browser, contexts);
   // The browser does not know the private CA; a user's browser would.
-  const user = await (await browser.newContext({ ignoreHTTPSErrors: true })).newPage();
+  const userContext = await browser.newContext({ ignoreHTTPSErrors: true });
+  contexts.push(userContext);
+  const user = await userContext.newPage();
   await signIn(tech, web.url, 'admin', server.adminPassword);
   const code = await createCode(tech);
   await joinPortal(user, server.url, code, 'Tls User');
@@ -75,13 +79,12 @@ test('over HTTPS and WSS, a session runs end to end: the console core, the agent
   await user.getByTestId('portal-chat-send').click();
   await expect(tech.getByTestId('chat-message').filter({ hasText: 'sent over wss' })).toBeVisible();
 
-  tech.on('dialog', (d) => void d.accept());
   await tech.getByTestId('session-end').click();
   expect(await agent.exited).toBe(0);
 });
 
 test('an agent that does not trust the server certificate stops with a sentence that says so', async ({ browser }) => {
-  const tech = await (await browser.newContext()).newPage();
+  const tech = await openPage(browser, contexts);
   await signIn(tech, web.url, 'admin', server.adminPassword);
   const code = await createCode(tech);
   const agent = startAgent(server.url, code, x.display, [], { NODE_EXTRA_CA_CERTS: '' });

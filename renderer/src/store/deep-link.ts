@@ -14,9 +14,11 @@ export type DeepLink = EventOf<'deep-link:opened'>;
 
 export interface DeepLinkData {
   pendingLink: DeepLink | null;
+  /** A jump link has switched to the jump list once; leaving that view gives the link up. */
+  linkOpenedJumpView: boolean;
 }
 
-export const initialDeepLink: DeepLinkData = { pendingLink: null };
+export const initialDeepLink: DeepLinkData = { pendingLink: null, linkOpenedJumpView: false };
 
 export const LINK_GONE = {
   session: 'The linked request is not in your queue any more.',
@@ -24,7 +26,7 @@ export const LINK_GONE = {
 } as const;
 
 export function deepLinkOpened(data: DeepLinkData, link: DeepLink): DeepLinkData {
-  return { ...data, pendingLink: link };
+  return { ...data, pendingLink: link, linkOpenedJumpView: false };
 }
 
 /** What following the pending link changes now; null while there is nothing to do yet. */
@@ -39,12 +41,17 @@ export function followLink(data: AppData, at: number): Partial<AppData> | null {
     // A session of his shows by itself once its state arrives (just after the queue on a connect).
     return item.status === 'waiting' ? { pendingLink: null, home: 'queue', selected: item.requestId } : { pendingLink: null };
   }
-  // The jump list loads when its view opens.
-  if (!data.jumpLoaded) return data.home === 'jump' ? null : { home: 'jump' };
+  // The jump list loads when its view opens: open it once. If the technician
+  // leaves it before it has loaded (or its loading failed), the link is given up
+  // rather than pulling him back at every change of the store.
+  if (!data.jumpLoaded) {
+    if (!data.linkOpenedJumpView) return { home: 'jump', linkOpenedJumpView: true };
+    return data.home === 'jump' ? null : { pendingLink: null, linkOpenedJumpView: false };
+  }
   const client = data.jumpClients.find((c) => String(c.id) === link.id);
-  if (!client) return { pendingLink: null, home: 'jump', ...noticeRaised(data, 'ERR_NOT_FOUND', LINK_GONE.jump, at) };
+  if (!client) return { pendingLink: null, linkOpenedJumpView: false, home: 'jump', ...noticeRaised(data, 'ERR_NOT_FOUND', LINK_GONE.jump, at) };
   // No filter may hide the client the link is about.
-  return { pendingLink: null, home: 'jump', jumpSelected: client.id, jumpFilter: initialJump.jumpFilter };
+  return { pendingLink: null, linkOpenedJumpView: false, home: 'jump', jumpSelected: client.id, jumpFilter: initialJump.jumpFilter };
 }
 
 export interface DeepLinkSlice extends DeepLinkData {

@@ -117,6 +117,16 @@ describe('wireStore', () => {
     expect(store.getState()).toMatchObject({ jumpSelected: 7, jumpFilter: initialJump.jumpFilter, pendingLink: null, notice: null });
   });
 
+  it('a jump link whose list never loads opens the jump view once: going back to the queue gives it up', async () => {
+    const { api, store } = await signedInSetup();
+    api.emit('deep-link:opened', { target: 'jump', id: '7' });
+    expect(store.getState().home).toBe('jump');
+    // jump:list failed (offline, say): the technician goes back to his queue and stays there.
+    store.getState().homeChanged('queue');
+    api.emit('queue:changed', { items: [] });
+    expect(store.getState()).toMatchObject({ home: 'queue', pendingLink: null });
+  });
+
   it('a jump link to a client this technician may not see says so once the list has loaded', async () => {
     const { api, store } = await signedInSetup();
     api.emit('jump:changed', { groups: [{ id: 1, name: 'Servers', mayStart: true }], clients: [jumpClient(3)] });

@@ -123,7 +123,15 @@ function QueueRow({ item, now, forMe, selected }: { item: QueueItem; now: number
       >
         Chat{messages > 0 && <span className="count" data-testid="queue-chat-count">{messages}</span>}
       </button>
-      <button className="button primary" data-testid="queue-accept" disabled={accept.pending} onClick={() => void accept.run()}>
+      <button
+        className="button primary"
+        data-testid="queue-accept"
+        disabled={accept.pending}
+        onClick={(e) => {
+          e.stopPropagation(); // accepting is not selecting the row
+          void accept.run();
+        }}
+      >
         {accept.pending ? 'Accepting…' : 'Accept'}
       </button>
     </li>
