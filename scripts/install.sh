@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 wanted=("xterm:xterm" "xsetroot:x11-xserver-utils")
 if [ "${1:-}" = "--for-tests" ]; then
-  wanted+=("Xvfb:xvfb" "chromium:chromium" "xdotool:xdotool" "xwininfo:x11-utils" "xclip:xclip")
+  wanted+=("Xvfb:xvfb" "chromium:chromium" "xdotool:xdotool" "xwininfo:x11-utils" "xclip:xclip" "openssl:openssl" "setxkbmap:x11-xkb-utils")
 fi
 missing=()
 for pair in "${wanted[@]}"; do
@@ -28,16 +28,21 @@ fi
 
 # Electron's binary comes from outside the npm registry, so npm ci never
 # fetches it (a failed download would fail the whole install); Electron's own
-# install script then tries, for at most 120 s. Where that fails the console
-# opens in a browser instead, and one line says so.
+# install script then tries, for at most LIFELINE_ELECTRON_TIMEOUT seconds
+# (120). Where that fails the console opens in a browser instead, one line says
+# so, and the download is tried again a day later, not at every start.
 fetch_electron() {
-  local dir=$1
+  local dir=$1 tried=node_modules/.lifeline-electron-failed
   if [ -f "$dir/path.txt" ] && [ -e "$dir/dist/$(cat "$dir/path.txt")" ]; then return 0; fi
+  if [ -f "$tried" ] && [ -z "$(find "$tried" -mmin +1440)" ]; then return 0; fi
   echo "Downloading Electron's binary for the desktop console…"
   local limit=()
-  if command -v timeout >/dev/null 2>&1; then limit=(timeout 120); fi
-  if ! "${limit[@]}" node "$dir/install.js" >/dev/null 2>&1; then
-    echo "Electron's binary could not be downloaded here, so the console will open in your browser (to retry: node $dir/install.js)."
+  if command -v timeout >/dev/null 2>&1; then limit=(timeout "${LIFELINE_ELECTRON_TIMEOUT:-120}"); fi
+  if ${limit[@]+"${limit[@]}"} node "$dir/install.js" >/dev/null 2>&1; then
+    rm -f "$tried"
+  else
+    touch "$tried"
+    echo "Electron's binary could not be downloaded here, so the console will open in your browser (to retry now: node $dir/install.js)."
   fi
 }
 
@@ -46,5 +51,5 @@ if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ] || [ package.json -nt
   echo "Installing npm packages…"
   ELECTRON_SKIP_BINARY_DOWNLOAD=1 npm ci --no-fund --no-audit --loglevel=error
   touch "$stamp"
-  fetch_electron node_modules/electron
 fi
+fetch_electron node_modules/electron
