@@ -21,7 +21,7 @@ const server = await startServer({
   dataDir: process.env.LIFELINE_DATA ?? path.join(root, 'data'),
   port,
   // STUN/TURN servers for consoles and agents, as `npm run server -- --ice` takes them.
-  iceServers: IceServer.array().parse(JSON.parse(process.env.LIFELINE_ICE_SERVERS ?? '[]')),
+  iceServers: iceServersFromEnv(),
   onAdminCreated: (user, password) => process.stdout.write(adminCreatedBanner(user, password)),
 });
 const console_ = await startWebHost({ serverUrl: server.url, rendererDir: path.join(root, 'dist/renderer'), port: port + 1 });
@@ -121,5 +121,15 @@ function electronBinary(): string | null {
     return fs.existsSync(bin) ? bin : null;
   } catch {
     return null;
+  }
+}
+
+/** LIFELINE_ICE_SERVERS, or a one-line complaint (never a stack trace) and none. */
+function iceServersFromEnv(): IceServer[] {
+  try {
+    return IceServer.array().parse(JSON.parse(process.env.LIFELINE_ICE_SERVERS ?? '[]'));
+  } catch {
+    process.stderr.write('LIFELINE_ICE_SERVERS is not a JSON list of ICE servers ([{"urls":"stun:host:3478"}]): starting without STUN/TURN servers.\n');
+    return [];
   }
 }

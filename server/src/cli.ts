@@ -80,7 +80,7 @@ const COMMANDS: Record<string, (db: Db, args: string[]) => Promise<string>> = {
   async 'reset-password'(db, [username]) {
     if (!username) throw new Error(USAGE);
     const password = await new AuthService(db).resetPassword(username);
-    return `Reset the password of "${username}"; his sign-ins have ended.\n  one-time password: ${password}\n  ${username} chooses his own at next sign-in.`;
+    return `Reset the password of "${username}"; his sign-ins have ended (a running server closes his open consoles within 30 s).\n  one-time password: ${password}\n  ${username} chooses his own at next sign-in.`;
   },
   async grant(db, [username, ...names]) {
     const now = await new AuthService(db).changePermissions(username ?? '', tools(names), true);
