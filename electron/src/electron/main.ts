@@ -133,11 +133,20 @@ function showCount(waiting: number): void {
   app.setBadgeCount(waiting);
 }
 
+/** Shown notifications, kept referenced: one collected by the garbage collector loses its click handler. */
+const shownNotifications = new Set<Notification>();
+
 function notifyNew(items: QueueItem[]): void {
   if (!Notification.isSupported()) return;
   for (const item of items) {
     const n = new Notification({ title: 'New support request', body: `${item.customerName} is waiting in your queue.` });
-    n.on('click', showWindow);
+    const forget = () => shownNotifications.delete(n);
+    n.on('click', () => {
+      forget();
+      showWindow();
+    });
+    n.on('close', forget);
+    shownNotifications.add(n);
     n.show();
   }
 }
