@@ -8,7 +8,7 @@ const skipped = [];
 for (const file of process.argv.slice(2)) {
   if (!fs.existsSync(file)) { failed++; continue; }
   const r = JSON.parse(fs.readFileSync(file, 'utf8'));
-  if (r.numTotalTests !== undefined) { // Vitest; its report keeps no reason for a skip
+  if (r.numTotalTests !== undefined) { // Vitest keeps no reason for a skip: a conditional test names its condition in its title
     passed += r.numPassedTests; failed += r.numFailedTests;
     for (const suite of r.testResults) {
       for (const t of suite.assertionResults) {
@@ -20,7 +20,7 @@ for (const file of process.argv.slice(2)) {
     collectPlaywrightSkips(r.suites ?? [], []);
   }
 }
-for (const { title, reason } of skipped) console.log(`skipped: ${title}: ${reason ?? 'no reason given'}`);
+for (const { title, reason } of skipped) console.log(`skipped: ${title}${reason ? `: ${reason}` : ''}`);
 console.log(`${passed} passed, ${failed} failed${skipped.length ? `, ${skipped.length} skipped` : ''}`);
 
 /** Skipped Playwright tests, titled file › describe › test, with the reason given to test.skip or test.fixme. */

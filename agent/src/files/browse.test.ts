@@ -196,7 +196,7 @@ describe('the remote file browser', () => {
   });
 
   // As root, permission bits stop nothing: paths.test.ts covers the sentences.
-  it.skipIf(amRoot)('reports permission errors in a sentence', async () => {
+  it.skipIf(amRoot)('reports permission errors in a sentence (only as a non-root user: root reads everything)', async () => {
     const { console, home } = setup();
     fs.mkdirSync(path.join(home, 'locked'), { mode: 0o500 });
     refused(await console.request({ t: 'fs:mkdir', root: 'home', path: 'locked/x' }), 'ERR_IO', /Permission denied on "locked\/x"/);

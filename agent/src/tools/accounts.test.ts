@@ -25,7 +25,7 @@ describe('shell accounts', () => {
     expect((await detectShellAccounts()).ordinary).toBeNull();
   });
 
-  it.skipIf(amRoot)('unprivileged: ordinary shells as the agent\'s user, no elevated ones', async () => {
+  it.skipIf(amRoot)('unprivileged (only as a non-root user): ordinary shells as the agent\'s user, no elevated ones', async () => {
     expect(await detectShellAccounts()).toMatchObject({ ordinary: { uid: process.getuid!() }, elevated: null });
   });
 });
