@@ -35,6 +35,8 @@ let sockets: FakeSocket[];
 let stops: LinkStop[];
 let offers: unknown[];
 
+let logged: string[];
+
 function link(heartbeatSeconds = 10) {
   const l = new JumpLink({
     url: 'ws://server/ws',
@@ -42,7 +44,7 @@ function link(heartbeatSeconds = 10) {
     heartbeatSeconds,
     onSession: (o) => offers.push(o),
     onStop: (s) => stops.push(s),
-    log: () => undefined,
+    log: (m) => logged.push(m),
     socket: () => {
       const s = new FakeSocket();
       sockets.push(s);
@@ -61,10 +63,23 @@ beforeEach(() => {
   sockets = [];
   stops = [];
   offers = [];
+  logged = [];
 });
 afterEach(() => vi.useRealTimers());
 
 describe('JumpLink', () => {
+  it('says once, in words, that the server\'s certificate is not trusted, and keeps retrying', () => {
+    link();
+    for (let i = 0; i < 3; i++) {
+      const s = sockets.at(-1)!;
+      s.onerror?.({ error: Object.assign(new Error('self-signed certificate'), { code: 'DEPTH_ZERO_SELF_SIGNED_CERT' }) });
+      s.close(1006, '');
+      vi.advanceTimersByTime(10_000);
+    }
+    expect(sockets.length).toBeGreaterThan(3);
+    expect(logged.filter((m) => m.includes('does not trust (DEPTH_ZERO_SELF_SIGNED_CERT)'))).toHaveLength(1);
+  });
+
   it('says hello with its credential and passes on the sessions it is offered', () => {
     link();
     sockets[0]!.open();

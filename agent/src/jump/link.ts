@@ -11,6 +11,7 @@ import { silenceLimitMs, type JumpSessionOffer } from '../../../shared/jump.js';
 import { ServerToJump } from '../../../shared/protocol.js';
 import type { SocketLike } from '../../../shared/server-connection.js';
 import { Backoff, retryAfterDelay } from './backoff.js';
+import { untrustedCertificate } from '../tls-trust.js';
 
 export type LinkStop =
   | { kind: 'uninstall'; reason: string }
@@ -43,6 +44,8 @@ export class JumpLink {
   private retryAfterMs: number | null = null;
   private uninstallReason: string | null = null;
   private stopped = false;
+  /** The last certificate refusal logged, so retries do not repeat it. */
+  private certificateComplaint: string | null = null;
   private readonly backoff: Backoff;
   online = false;
 
@@ -76,7 +79,13 @@ export class JumpLink {
       this.lastHeard = Date.now();
       s.send(JSON.stringify(this.opts.hello()));
     };
-    s.onerror = () => undefined; // onclose follows
+    // onclose follows and reconnects: a renewed certificate may fix it. An
+    // untrusted one is said in words, once, not hidden behind the retries.
+    s.onerror = (ev) => {
+      const why = untrustedCertificate((ev as { error?: unknown } | null)?.error, this.opts.url);
+      if (why && why !== this.certificateComplaint) this.opts.log(why);
+      this.certificateComplaint = why;
+    };
     s.onmessage = (ev) => this.receive(ev.data);
     s.onclose = (ev) => {
       if (this.socket !== s) return;
